@@ -1,0 +1,80 @@
+"""The audit log: an append-only record of who did what to which object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consult.db_types import UTCDateTime
+from consult.extensions import db
+from consult.i18n import utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    actor_label: Mapped[str] = mapped_column(String(320), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(64), default="")
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    target_label: Mapped[str] = mapped_column(String(320), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise RuntimeError("The audit log is append-only.")
+
+
+def record(actor, action: str, target=None, **data: Any) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller commits.
+
+    `actor` is a user or None (anonymous, system); `target` is any model with
+    an `id`, or None. Extra keyword arguments are stored as JSON.
+    """
+    if target is not None and getattr(target, "id", None) is None:
+        db.session.flush()  # a target created in this transaction needs its id
+    actor_is_user = actor is not None and getattr(actor, "is_authenticated", True)
+    event_row = AuditEvent(
+        actor_id=getattr(actor, "id", None) if actor_is_user else None,
+        actor_label=getattr(actor, "email", "") if actor_is_user else "",
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=getattr(target, "id", None),
+        target_label=_label(target),
+        ip_address=(request.remote_addr or "") if has_request_context() else "",
+        data={k: _jsonable(v) for k, v in data.items()},
+    )
+    db.session.add(event_row)
+    return event_row
+
+
+def _label(target) -> str:
+    if target is None:
+        return ""
+    for attribute in ("email", "name", "title"):
+        value = getattr(target, attribute, None)
+        if value:
+            return str(value)[:320]
+    return ""
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

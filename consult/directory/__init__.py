@@ -1,0 +1,10 @@
+"""Organizations, stakeholder groups and users, and the admin pages that manage them."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from consult.directory import cli, models, views  # noqa: F401
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.users_command)
