@@ -6,12 +6,40 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from consult.db_types import UTCDateTime
+from consult.db_types import JSONType, UTCDateTime
 from consult.extensions import db
 from consult.i18n import utcnow
+
+# Every action the application records, with the label an admin reads.
+AUDIT_ACTIONS = {
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "logout": _l("Signed out"),
+    "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset"),
+    "user_created": _l("User created"),
+    "user_updated": _l("User updated"),
+    "role_change": _l("Role changed"),
+    "user_deactivated": _l("User deactivated"),
+    "user_reactivated": _l("User reactivated"),
+    "organization_created": _l("Organization created"),
+    "organization_updated": _l("Organization updated"),
+    "organization_deactivated": _l("Organization deactivated"),
+    "organization_reactivated": _l("Organization reactivated"),
+    "group_created": _l("Group created"),
+    "group_updated": _l("Group updated"),
+    "group_deactivated": _l("Group deactivated"),
+    "group_reactivated": _l("Group reactivated"),
+    "invitation_sent": _l("Invitation sent"),
+    "invitation_resent": _l("Invitation sent again"),
+    "invitation_revoked": _l("Invitation revoked"),
+    "invitation_accepted": _l("Invitation accepted"),
+    "participants_imported": _l("Participants imported"),
+}
 
 
 class AuditEvent(db.Model):
@@ -28,7 +56,11 @@ class AuditEvent(db.Model):
     target_id: Mapped[int | None] = mapped_column(Integer)
     target_label: Mapped[str] = mapped_column(String(320), default="")
     ip_address: Mapped[str] = mapped_column(String(64), default="")
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -40,9 +72,11 @@ def _refuse_change(mapper, connection, target):
 def record(actor, action: str, target=None, **data: Any) -> AuditEvent:
     """Add an audit event to the current transaction; the caller commits.
 
-    `actor` is a user or None (anonymous, system); `target` is any model with
+    `action` is a key of AUDIT_ACTIONS. `actor` is a user or None (anonymous, system); `target` is any model with
     an `id`, or None. Extra keyword arguments are stored as JSON.
     """
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}: add it to AUDIT_ACTIONS with a label.")
     if target is not None and getattr(target, "id", None) is None:
         db.session.flush()  # a target created in this transaction needs its id
     actor_is_user = actor is not None and getattr(actor, "is_authenticated", True)

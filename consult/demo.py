@@ -1,6 +1,116 @@
+"""`flask demo`: demonstration data, safe to load again and again."""
+
+from __future__ import annotations
+
 import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from consult.directory.models import Group, Organization, User
+from consult.extensions import db
+from consult.i18n import LocalizedText
+
+ORGANIZATIONS = [
+    # name, country, stakeholder type, verified
+    ("Direction générale des douanes et droits indirects", "FR", "customs", True),
+    ("Servicio Nacional de Aduanas", "CL", "customs", True),
+    ("Kenya Revenue Authority — Customs", "KE", "customs", True),
+    ("Japan Customs", "JP", "customs", True),
+    ("Maison Lefèvre Parfums", "FR", "rights_holder", True),
+    ("Nordic Fashion Brands Association", "SE", "rights_holder", True),
+    ("Industria Farmacéutica Andina", "PE", "rights_holder", False),
+    ("GlobalMarket Online", "US", "intermediary", True),
+    ("Swift Parcel Couriers", "SG", "intermediary", True),
+    ("PayBridge Payments", "NL", "intermediary", False),
+    ("World Customs Organization Secretariat", "BE", "international_organization", True),
+    ("Anti-Counterfeiting Research Institute", "GB", "other", False),
+]
+
+GROUPS = [
+    {
+        "name": {
+            "en": "Counterfeiting and Piracy Group",
+            "fr": "Groupe contrefaçon et piraterie",
+            "es": "Grupo sobre falsificación y piratería",
+        },
+        "description": {
+            "en": "Customs administrations, rights holders and intermediaries working on the enforcement of "
+            "intellectual property rights at the border.",
+            "fr": "Administrations des douanes, titulaires de droits et intermédiaires qui travaillent au respect "
+            "des droits de propriété intellectuelle à la frontière.",
+        },
+        "members": ["customs", "rights_holder", "intermediary", "international_organization"],
+    },
+    {
+        "name": {
+            "en": "Rights Holders Consultative Group",
+            "fr": "Groupe consultatif des titulaires de droits",
+            "es": "Grupo consultivo de titulares de derechos",
+        },
+        "description": {
+            "en": "Rights holders advising the secretariat on counterfeiting and piracy.",
+        },
+        "members": ["rights_holder"],
+    },
+]
+
+# email, display name, role, organization, locale, time zone, password
+USERS = [
+    ("admin@consult.example", "Ada Admin", "admin",
+     "World Customs Organization Secretariat", "en", "Europe/Brussels", "demo-admin-2026"),
+    ("staff@consult.example", "Samuel Secretariat", "staff",
+     "World Customs Organization Secretariat", "en", "Europe/Brussels", "demo-staff-2026"),
+    ("moderator@consult.example", "Mónica Moderadora", "moderator",
+     "World Customs Organization Secretariat", "es", "Europe/Madrid", "demo-moderator-2026"),
+    ("delegate@consult.example", "Pauline Délégué", "participant",
+     "Maison Lefèvre Parfums", "fr", "Europe/Paris", "demo-participant-2026"),
+]
+
+
+def load_demo_data() -> list[tuple[str, str, str]]:
+    """Create whatever demo objects are missing; return (role, email, password) for each demo login."""
+    organizations = {}
+    for name, country, kind, verified in ORGANIZATIONS:
+        key = Organization.key_for(name)
+        organization = db.session.scalar(select(Organization).where(Organization.name_key == key))
+        if organization is None:
+            organization = Organization(
+                name=name, name_key=key, country=country, stakeholder_type=kind, verified=verified
+            )
+            db.session.add(organization)
+        organizations[name] = organization
+    db.session.flush()
+
+    users = {}
+    for email, display_name, role, organization_name, locale, zone, password in USERS:
+        user = User.by_email(email)
+        if user is None:
+            user = User(email=email, display_name=display_name, role=role, locale=locale, timezone=zone,
+                        organization=organizations[organization_name])
+            user.set_password(password)
+            db.session.add(user)
+        users[role] = user
+
+    existing_groups = {group.name.get("en"): group for group in db.session.scalars(select(Group))}
+    for spec in GROUPS:
+        if spec["name"]["en"] in existing_groups:
+            continue
+        group = Group(
+            name=LocalizedText(spec["name"], "en"),
+            description=LocalizedText(spec["description"], "en"),
+            organizations=[o for o in organizations.values() if o.stakeholder_type in spec["members"]],
+            moderators=[users["moderator"]],
+        )
+        db.session.add(group)
+    db.session.commit()
+    return [(role, email, password) for email, _name, role, _org, _loc, _zone, password in USERS]
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load demonstration data (safe to run again)."""
+    logins = load_demo_data()
+    click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000/login with:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<12} {email:<28} {password}")

@@ -65,13 +65,13 @@ def current_locale_code() -> str:
 def language_name(code: str, in_locale: str | None = None) -> str:
     """The name of language `code`, written in `in_locale` (the viewer's language)."""
     viewer = Locale.parse(in_locale or current_locale_code())
-    name = viewer.languages.get(code, code)
-    return name[:1].upper() + name[1:]
+    return viewer.languages.get(code, code)
 
 
 def native_language_name(code: str) -> str:
-    """The language's own name for itself, as a language switcher shows it."""
-    return language_name(code, code)
+    """The language's own name for itself, capitalised as a switcher shows it."""
+    name = language_name(code, code)
+    return name[:1].upper() + name[1:]
 
 
 def format_local_datetime(value: datetime | None, format: str = "medium") -> str:
