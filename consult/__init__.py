@@ -33,13 +33,15 @@ def create_app(config_object=None) -> Flask:
     )
     limiter.init_app(app)
 
-    from consult import admin, audit, auth, directory, mail, site  # noqa: F401  (their tables belong to the schema)
+    from consult import admin, audit, auth, comments, consultations, directory, mail, site  # noqa: F401  (audit and mail tables belong to the schema)
     from consult.security import install_security_headers
     from consult.templating import install_template_helpers
 
     site.init_app(app)
     auth.init_app(app)
     directory.init_app(app)
+    consultations.init_app(app)
+    comments.init_app(app)
     admin.init_app(app)
     install_template_helpers(app)
     install_security_headers(app)

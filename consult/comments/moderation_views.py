@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation", template_folder="templates")

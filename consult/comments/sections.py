@@ -1,0 +1,1 @@
+"""What the comments package adds to the consultation and document pages (see consultations/extensions.py)."""
