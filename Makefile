@@ -22,7 +22,7 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 compile-translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 ## make run: the app on SQLite with demo data, at http://127.0.0.1:5000
 run: install compile-translations
@@ -41,9 +41,14 @@ test: install-dev compile-translations
 
 ## make translations: extract messages, update the fr and es catalogs, compile
 translations: install-dev
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --no-wrap \
+		--project Consult --copyright-holder "Consult contributors" -o translations/messages.pot .
+	for locale in fr es; do \
+		[ -f translations/$$locale/LC_MESSAGES/messages.po ] || \
+			$(BIN)/pybabel -q init -i translations/messages.pot -d translations -l $$locale; \
+	done
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel -q compile -d translations
 
 lint: install-dev
 	$(BIN)/ruff check .

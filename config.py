@@ -55,6 +55,8 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
     RATELIMIT_HEADERS_ENABLED = True
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -90,6 +92,8 @@ class TestConfig(Config):
     MAIL_SERVER = None
     LOGIN_RATE_LIMIT = "5 per minute"
     SERVER_NAME = None
+    # Still scrypt, at a cost that keeps the suite fast; never use outside tests.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 
 
 def config_from_environment() -> type[Config]:

@@ -20,6 +20,15 @@ class LoginForm(FlaskForm):
 # --- Shared fields and checks --------------------------------------------
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field() -> EmailField:
+    # Pasted addresses often carry a space; browsers strip it, so do we.
+    return EmailField(_l("Email address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=320)])
+
+
 def _language_field(label=_l("Preferred language")) -> SelectField:
     return SelectField(label, validate_choice=False, validators=[DataRequired()])
 
@@ -44,7 +53,9 @@ def _new_password_fields():
                 message=_l("Use between %(min)d and %(max)d characters."),
             ),
         ],
-        description=_l("At least %(count)d characters. A few unrelated words make a strong password.", count=MIN_PASSWORD),
+        description=_l(
+            "At least %(count)d characters. A few unrelated words make a strong password.", count=MIN_PASSWORD
+        ),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -78,7 +89,7 @@ class _LanguageAndZoneMixin:
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=320)])
+    email = _email_field()
     role = SelectField(_l("Role"), validate_choice=False, validators=[DataRequired()])
     organization = SelectField(
         _l("Organization"),
@@ -158,7 +169,7 @@ class AcceptInvitationForm(_LanguageAndZoneMixin, FlaskForm):
 
 
 class PasswordResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=320)])
+    email = _email_field()
 
 
 class PasswordResetForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -37,6 +38,11 @@ group_moderator = Table(
     Column("group_id", ForeignKey("stakeholder_group.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def password_hash_method() -> str:
+    """scrypt with werkzeug's strong defaults; the test suite lowers the cost to run fast."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 def _in_list(column: str, values) -> str:
@@ -157,7 +163,7 @@ class User(UserMixin, db.Model):
         return self.user_role.at_least(minimum)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.directory.models import Group, Organization, User, group_moderator, group_organization
 from consult.extensions import db
+from consult.search import contains
 from consult.security import Role
 
 MAX_SEARCH = 200
@@ -30,9 +31,9 @@ def user_list_query(
     if term:
         query = query.where(
             or_(
-                User.email.icontains(term, autoescape=True),
-                User.display_name.icontains(term, autoescape=True),
-                Organization.name.icontains(term, autoescape=True),
+                contains(User.email, term),
+                contains(User.display_name, term),
+                contains(Organization.name, term),
             )
         )
     if role:
@@ -55,7 +56,7 @@ def organization_list_query(
     query = select(Organization)
     term = _term(search)
     if term:
-        query = query.where(Organization.name.icontains(term, autoescape=True))
+        query = query.where(contains(Organization.name, term))
     if stakeholder_type:
         query = query.where(Organization.stakeholder_type == stakeholder_type)
     if country:
@@ -80,7 +81,7 @@ def _counts(column, key_column, ids: Iterable[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = db.session.execute(select(key_column, func.count(column)).where(key_column.in_(ids)).group_by(key_column))
-    return {key: total for key, total in rows}
+    return dict(rows.all())
 
 
 def member_counts(organization_ids: Iterable[int]) -> dict[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from functools import lru_cache
 
 import pycountry
@@ -67,4 +68,10 @@ def country_name(code: str, locale: str | None = None) -> str:
 
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
     locale = locale or current_locale_code()
-    return sorted(((code, country_name(code, locale)) for code in country_codes()), key=lambda c: c[1])
+    return sorted(((code, country_name(code, locale)) for code in country_codes()), key=lambda c: sort_key(c[1]))
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order as a reader expects it: accents and case do not move a name."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -1,17 +1,18 @@
 """foundation
 
-Revision ID: 45be127e5cc7
+Revision ID: 6bb57df98351
 Revises: 
-Create Date: 2026-11-29 02:17:39.391931
+Create Date: 2026-11-29 02:37:38.389426
 
 """
 from alembic import op
 import sqlalchemy as sa
 import consult.db_types
+from sqlalchemy import Text  # noqa: F401  (JSONB columns render astext_type=sa.Text())
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '45be127e5cc7'
+revision = '6bb57df98351'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -97,7 +98,7 @@ def upgrade():
     sa.Column('target_id', sa.Integer(), nullable=True),
     sa.Column('target_label', sa.String(length=320), nullable=False),
     sa.Column('ip_address', sa.String(length=64), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_audit_event_actor_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )

@@ -1,0 +1,22 @@
+"""Every auth page keeps the house rules: one heading 1, no inline style or script (the CSP forbids them)."""
+
+from __future__ import annotations
+
+from tests.auth.support import invitation_path
+
+
+def test_auth_pages_have_one_h1_and_nothing_inline(app, staff_client, make_organization, client):
+    link = invitation_path(app, staff_client, "a@example.org", make_organization().id)
+    pages = [
+        (client, link),
+        (client, "/invitations/accept/unknown-token"),
+        (client, "/password/reset"),
+        (client, "/password/reset/unknown-token"),
+        (staff_client, "/account"),
+        (staff_client, "/invitations/"),
+    ]
+    for browser, path in pages:
+        page = browser.get(path).get_data(as_text=True)
+        assert page.count("<h1") == 1, path
+        assert "style=" not in page, path
+        assert "<script" not in page, path
