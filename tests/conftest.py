@@ -36,8 +36,7 @@ def app(database_url):
 
     application = create_app(Config)
     with application.app_context():
-        db.drop_all()
-        _drop_alembic_version()
+        _empty_database()
         db.create_all()
     yield application
     with application.app_context():
@@ -45,9 +44,14 @@ def app(database_url):
         db.engine.dispose()
 
 
-def _drop_alembic_version() -> None:
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+def _empty_database() -> None:
+    """Start from nothing, whatever schema an earlier run (or branch) left behind."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        return
+    db.drop_all()  # SQLite: a fresh file per run, so this only tidies up
 
 
 @pytest.fixture(autouse=True)

@@ -110,8 +110,6 @@ def create_document(
             )
         )
     db.session.add(document)
-    db.session.flush()
-    document.current_version = version
     db.session.commit()
     return SimpleNamespace(
         id=document.id,

@@ -291,19 +291,19 @@ class WorkingDocument(db.Model):
     category: Mapped[str] = mapped_column(String(1), default=DocumentCategory.B.value)
     # Comments on this document close here, never after the consultation closes.
     comment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("document_version.id", ondelete="SET NULL", use_alter=True, name="fk_working_document_current_version")
-    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="documents")
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document",
         order_by="DocumentVersion.number",
-        foreign_keys="DocumentVersion.document_id",
         cascade="all, delete-orphan",
     )
-    current_version: Mapped[DocumentVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
+
+    @property
+    def current_version(self) -> DocumentVersion | None:
+        """The latest published version: publishing a version is adding one."""
+        return self.versions[-1] if self.versions else None
 
     @property
     def comments_close_at(self) -> datetime:
@@ -338,7 +338,7 @@ class DocumentVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    document: Mapped[WorkingDocument] = relationship(back_populates="versions", foreign_keys=[document_id])
+    document: Mapped[WorkingDocument] = relationship(back_populates="versions")
     paragraphs: Mapped[list[Paragraph]] = relationship(
         back_populates="version", order_by="Paragraph.position", cascade="all, delete-orphan"
     )

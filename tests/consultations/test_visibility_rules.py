@@ -80,7 +80,7 @@ def test_consultation_can_manage_and_managed_filter_agree(app, world):
 
 def test_the_rules_say_what_a_person_expects(app, world):
     with app.app_context():
-        people = {name: user for name, user in _personas(world["people"])}
+        people = dict(_personas(world["people"]))
         all_ids = set(world["consultations"])
 
         def visible(name):
