@@ -42,6 +42,15 @@ AUDIT_ACTIONS = {
 }
 
 
+# What kind of object an event concerns, as an admin reads it.
+TARGET_TYPE_LABELS = {
+    "User": _l("User"),
+    "Organization": _l("Organization"),
+    "Group": _l("Group"),
+    "Invitation": _l("Invitation"),
+}
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
@@ -61,6 +70,10 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def target_type_label(self) -> str:
+        return str(TARGET_TYPE_LABELS.get(self.target_type, self.target_type))
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -157,6 +157,7 @@ class AcceptInvitationForm(_LanguageAndZoneMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.account_email = email
         self.fill_language_and_zone_choices()
+        self.timezone.render_kw = {"data-detect-timezone": ""}
         if not self.timezone.data:
             detected = self.browser_timezone.data
             self.timezone.data = detected if is_valid_time_zone(detected) else "UTC"
