@@ -41,7 +41,7 @@ test: install-dev compile-translations
 
 ## make translations: extract messages, update the fr and es catalogs, compile
 translations: install-dev
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --no-wrap \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output --no-wrap \
 		--project Consult --copyright-holder "Consult contributors" -o translations/messages.pot .
 	for locale in fr es; do \
 		[ -f translations/$$locale/LC_MESSAGES/messages.po ] || \

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
@@ -95,8 +96,8 @@ class CommentStatus(enum.StrEnum):
 
 STATUS_LABELS = {
     CommentStatus.PENDING: _l("Awaiting moderation"),
-    CommentStatus.PUBLISHED: _l("Published"),
-    CommentStatus.REJECTED: _l("Rejected"),
+    CommentStatus.PUBLISHED: lazy_pgettext("comment status", "Published"),
+    CommentStatus.REJECTED: lazy_pgettext("comment status", "Rejected"),
     CommentStatus.HIDDEN: _l("Hidden by a moderator"),
     CommentStatus.WITHDRAWN: _l("Withdrawn by its author"),
 }
@@ -158,10 +159,10 @@ class ResponseOutcome(enum.StrEnum):
 
 
 OUTCOME_LABELS = {
-    ResponseOutcome.ACCEPTED: _l("Accepted"),
-    ResponseOutcome.PARTIALLY_ACCEPTED: _l("Partially accepted"),
-    ResponseOutcome.NOT_ACCEPTED: _l("Not accepted"),
-    ResponseOutcome.NOTED: _l("Noted"),
+    ResponseOutcome.ACCEPTED: lazy_pgettext("secretariat response", "Accepted"),
+    ResponseOutcome.PARTIALLY_ACCEPTED: lazy_pgettext("secretariat response", "Partially accepted"),
+    ResponseOutcome.NOT_ACCEPTED: lazy_pgettext("secretariat response", "Not accepted"),
+    ResponseOutcome.NOTED: lazy_pgettext("secretariat response", "Noted"),
 }
 
 

@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -48,11 +49,11 @@ class ConsultationState(enum.StrEnum):
 
 
 STATE_LABELS = {
-    ConsultationState.DRAFT: _l("Draft"),
-    ConsultationState.SCHEDULED: _l("Scheduled"),
-    ConsultationState.OPEN: _l("Open"),
-    ConsultationState.CLOSED: _l("Closed"),
-    ConsultationState.ARCHIVED: _l("Archived"),
+    ConsultationState.DRAFT: lazy_pgettext("consultation state", "Draft"),
+    ConsultationState.SCHEDULED: lazy_pgettext("consultation state", "Scheduled"),
+    ConsultationState.OPEN: lazy_pgettext("consultation state", "Open"),
+    ConsultationState.CLOSED: lazy_pgettext("consultation state", "Closed"),
+    ConsultationState.ARCHIVED: lazy_pgettext("consultation state", "Archived"),
 }
 
 

@@ -10,22 +10,22 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
 
-def _message_key(message_id) -> str:
-    return message_id if isinstance(message_id, str) else message_id[0]
+def _message_key(message_id, context: str | None = None) -> tuple[str | None, str]:
+    return context, message_id if isinstance(message_id, str) else message_id[0]
 
 
 @pytest.fixture(scope="module")
-def source_messages() -> set[str]:
+def source_messages() -> set[tuple[str | None, str]]:
     with open(ROOT / "babel.cfg") as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
-        found.add(_message_key(message))
+        found.add(_message_key(message, context))
     assert len(found) > 50, "extraction found suspiciously few messages"
     return found
 
@@ -39,7 +39,7 @@ def _catalog(locale: str):
 def test_every_interface_string_is_translated(source_messages, locale):
     catalog = _catalog(locale)
     translated = {
-        _message_key(m.id): m for m in catalog if m.id and not m.fuzzy and all(_strings(m))
+        _message_key(m.id, m.context): m for m in catalog if m.id and not m.fuzzy and all(_strings(m))
     }
     missing = sorted(source_messages - translated.keys())
     assert missing == [], f"{len(missing)} messages missing, empty or fuzzy in {locale}: {missing[:10]}"
@@ -47,7 +47,7 @@ def test_every_interface_string_is_translated(source_messages, locale):
 
 @pytest.mark.parametrize("locale", ["fr", "es"])
 def test_catalog_has_no_stale_messages(source_messages, locale):
-    catalog_ids = {_message_key(m.id) for m in _catalog(locale) if m.id}
+    catalog_ids = {_message_key(m.id, m.context) for m in _catalog(locale) if m.id}
     stale = sorted(catalog_ids - source_messages)
     assert stale == [], f"{locale} catalog has messages no longer in the source (run make translations): {stale[:10]}"
 
