@@ -1,0 +1,1 @@
+"""What surveys add to the consultation page and the participation panel."""
