@@ -1,0 +1,140 @@
+"""One way to write tabular exports: neutralised cells, streamed CSV, constant-memory XLSX.
+
+Every export goes through here so that no cell a participant wrote can run as
+a formula in a spreadsheet (CSV injection), whatever the format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+# A cell starting with one of these is read as a formula (or mangled) by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+UTF8_BOM = "\ufeff"
+CSV_CHUNK_ROWS = 500
+
+
+def neutralise(value: Any) -> Any:
+    """Make a text cell inert: prefix a quote to anything a spreadsheet would evaluate.
+
+    Numbers, dates and booleans are data, not text, and pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (date, Decimal, int, float)):
+        return str(value)
+    return str(neutralise(str(value)))
+
+
+def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """UTF-8 CSV with a byte-order mark (Excel reads accents right) and RFC 4180 quoting, a chunk at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    buffer.write(UTF8_BOM)
+    writer.writerow([_csv_text(cell) for cell in header])
+    pending = 0
+    for row in rows:
+        writer.writerow([_csv_text(cell) for cell in row])
+        pending += 1
+        if pending >= CSV_CHUNK_ROWS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
+class XlsxBook:
+    """An XLSX workbook written row by row to a temporary file (xlsxwriter's constant-memory mode).
+
+    Text is always written as text (never interpreted as a formula or a number),
+    headers are bold and frozen, columns get an autofilter and sensible widths.
+    """
+
+    MAX_WIDTH = 60
+
+    def __init__(self) -> None:
+        handle, self.path = tempfile.mkstemp(suffix=".xlsx", prefix="consult-export-")
+        os.close(handle)
+        self.workbook = xlsxwriter.Workbook(
+            self.path,
+            {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+             "strings_to_urls": False, "remove_timezone": True},
+        )
+        self.header_format = self.workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.wrap_format = self.workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.date_format = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
+
+    def add_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                  widths: Sequence[int] | None = None) -> int:
+        """Write one sheet; returns the number of data rows."""
+        sheet = self.workbook.add_worksheet(_sheet_name(name))
+        for column, title in enumerate(header):
+            width = widths[column] if widths and column < len(widths) else min(max(len(title) + 4, 12), self.MAX_WIDTH)
+            sheet.set_column(column, column, width)
+            sheet.write_string(0, column, str(title), self.header_format)
+        sheet.freeze_panes(1, 0)
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                self._write(sheet, count, column, value)
+        sheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
+        return count
+
+    def _write(self, sheet, row: int, column: int, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        elif isinstance(value, (int, float, Decimal)):
+            sheet.write_number(row, column, float(value))
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, column, value.replace(tzinfo=None), self.date_format)
+        else:
+            # write_string never evaluates: a leading "=" stays text in the cell.
+            sheet.write_string(row, column, str(value), self.wrap_format)
+
+    def close(self) -> str:
+        self.workbook.close()
+        return self.path
+
+
+def stream_file(path: str, chunk_size: int = 64 * 1024, delete: bool = True) -> Iterator[bytes]:
+    """Send a finished file a chunk at a time, then remove it."""
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+    finally:
+        if delete:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
+_FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _sheet_name(name: str) -> str:
+    cleaned = (name or "Sheet").translate(_FORBIDDEN_IN_SHEET_NAMES).strip().strip("'") or "Sheet"
+    return cleaned[:31]
