@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextlib import contextmanager
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from consult.directory.models import Organization, User
 from consult.extensions import db
@@ -75,3 +76,20 @@ def create_user(
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@contextmanager
+def counted_queries(app):
+    """The SQL statements run inside the block; no application context stays pushed."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)

@@ -20,6 +20,11 @@ from consult.mail import send_template
 # Compared against when the email is unknown, so both failures take as long.
 _DUMMY_HASHES: dict[str, str] = {}
 
+# Session values that survive signing in: the language chosen, and the key of a
+# comment kept while the session had expired (the comments package claims it).
+COMMENT_DRAFT_SESSION_KEY = "comment_draft_key"
+KEPT_AT_SIGN_IN = (SESSION_LOCALE_KEY, COMMENT_DRAFT_SESSION_KEY)
+
 # What the SMTP server or the network can raise when a message does not go out.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -55,11 +60,10 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def start_session(user: User, remember: bool) -> None:
-    """Log in with a brand-new session, keeping only the language choice."""
-    locale = session.get(SESSION_LOCALE_KEY)
+    """Log in with a brand-new session, keeping only the language choice and a kept comment's key."""
+    kept = {name: session[name] for name in KEPT_AT_SIGN_IN if session.get(name)}
     session.clear()
-    if locale:
-        session[SESSION_LOCALE_KEY] = locale
+    session.update(kept)
     user.last_login_at = utcnow()
     login_user(user, remember=remember)
     record(user, "login", user)

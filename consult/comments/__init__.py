@@ -8,3 +8,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(moderation_views.bp)
+    app.register_blueprint(moderation_views.response_views.responses_bp)

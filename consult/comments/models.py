@@ -262,6 +262,17 @@ class Comment(db.Model):
             and self.consultation.visible_to(user)
         )
 
+    @classmethod
+    def placeholder_filter(cls, user) -> ColumnElement[bool]:
+        """SQL twin of shows_placeholder_to."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return false()
+        return and_(
+            cls.status.in_((CommentStatus.WITHDRAWN.value, CommentStatus.HIDDEN.value)),
+            cls.visibility == Visibility.AUDIENCE.value,
+            cls.consultation_id.in_(select(Consultation.id).where(Consultation.visible_filter(user))),
+        )
+
     def can_edit(self, user) -> bool:
         return (
             user is not None

@@ -6,6 +6,7 @@ a formula in a spreadsheet (CSV injection), whatever the format.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -126,13 +127,11 @@ def stream_file(path: str, chunk_size: int = 64 * 1024, delete: bool = True) -> 
                 yield chunk
     finally:
         if delete:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
-            except FileNotFoundError:
-                pass
 
 
-_FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\"})
+_FORBIDDEN_IN_SHEET_NAMES = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
 def _sheet_name(name: str) -> str:

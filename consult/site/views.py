@@ -1,8 +1,10 @@
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from consult.consultations import queries as consultation_queries
 from consult.extensions import csrf
-from consult.i18n import SESSION_LOCALE_KEY, is_supported_locale
+from consult.i18n import SESSION_LOCALE_KEY, is_supported_locale, utcnow
+from consult.security import Role
 from consult.site import service
 from consult.urls import safe_next_url
 
@@ -17,7 +19,18 @@ def healthz():
 
 @bp.get("/")
 def home():
-    return render_template("site/home.html")
+    """A welcome for visitors; for signed-in people, what is open to them now and next."""
+    if not current_user.is_authenticated:
+        return render_template("site/home.html")
+    user = current_user._get_current_object()
+    now = utcnow()
+    return render_template(
+        "site/home.html",
+        open_now=consultation_queries.open_for(user, now),
+        upcoming=consultation_queries.upcoming_for(user, now),
+        running=consultation_queries.run_by(user, now) if user.has_role(Role.MODERATOR) else None,
+        limit=consultation_queries.HOME_LIMIT,
+    )
 
 
 @bp.post("/language")

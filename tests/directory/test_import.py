@@ -57,7 +57,9 @@ def page_text(response) -> str:
 
 
 def import_events() -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participants_imported")))
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "participants_imported").order_by(AuditEvent.id)
+    ))
 
 
 def membership_count() -> int:

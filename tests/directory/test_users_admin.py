@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from consult.audit import AuditEvent
 from consult.directory.models import Group, User
 from consult.extensions import db
 from consult.i18n import LocalizedText
-from tests.helpers import count, submit
+from tests.helpers import count, counted_queries, submit
 
 
 def page_text(response) -> str:
@@ -48,22 +47,6 @@ def user_data(organization_id=None, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@contextmanager
-def counted_queries(app):
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
 
 
 # --- Access --------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""Proposed wording shown as a word-by-word change against the paragraph it would replace."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from consult.markup import render_markdown
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_words(markdown: str | None) -> list[str]:
+    """The words a reader sees in Markdown text, without its markup."""
+    text = html.unescape(_TAG.sub(" ", str(render_markdown(markdown))))
+    return text.split()
+
+
+@dataclass(frozen=True)
+class ProposedChange:
+    html: Markup  # the paragraph with deletions and insertions marked
+    changed: bool
+    # The language of the paragraph text it was compared with, when not the comment's own.
+    compared_in: str | None = None
+
+
+def proposed_change(original: str | None, proposed: str | None) -> ProposedChange:
+    """Mark, word by word, what `proposed` removes from and adds to `original` (both Markdown)."""
+    old, new = plain_words(original), plain_words(proposed)
+    deleted_label, inserted_label = _("deleted:"), _("inserted:")
+    parts: list[Markup] = []
+    changed = False
+    matcher = SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if tag == "equal":
+            parts.append(escape(" ".join(old[old_start:old_end])))
+            continue
+        changed = True
+        if old_end > old_start:
+            parts.append(
+                Markup('<del><span class="visually-hidden">{} </span>{}</del>').format(
+                    deleted_label, " ".join(old[old_start:old_end])
+                )
+            )
+        if new_end > new_start:
+            parts.append(
+                Markup('<ins><span class="visually-hidden">{} </span>{}</ins>').format(
+                    inserted_label, " ".join(new[new_start:new_end])
+                )
+            )
+    return ProposedChange(Markup(" ").join(parts), changed)
+
+
+def proposed_change_to(paragraph, proposed: str | None, language: str) -> ProposedChange:
+    """The change `proposed` makes to the paragraph, read in `language` (or its original when not translated)."""
+    shown = paragraph.text.render(language)
+    change = proposed_change(shown.text, proposed)
+    return replace(change, compared_in=shown.lang if shown.is_fallback else None)
