@@ -64,6 +64,10 @@ USERS = [
      "World Customs Organization Secretariat", "es", "Europe/Madrid", "demo-moderator-2026"),
     ("delegate@consult.example", "Pauline Délégué", "participant",
      "Maison Lefèvre Parfums", "fr", "Europe/Paris", "demo-participant-2026"),
+    ("rights@consult.example", "Rodrigo Quispe", "participant",
+     "Industria Farmacéutica Andina", "es", "America/Lima", "demo-rights-2026"),
+    ("customs@consult.example", "Carmen Aduana", "participant",
+     "Servicio Nacional de Aduanas", "es", "America/Santiago", "demo-customs-2026"),
 ]
 
 
@@ -89,7 +93,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
                         organization=organizations[organization_name])
             user.set_password(password)
             db.session.add(user)
-        users[role] = user
+        users.setdefault(role, user)
 
     existing_groups = {group.name.get("en"): group for group in db.session.scalars(select(Group))}
     for spec in GROUPS:

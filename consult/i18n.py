@@ -74,6 +74,14 @@ def native_language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_choices(native: bool = False) -> list[tuple[str, str]]:
+    """The interface languages for a select: in the viewer's language, or each in its own (`native`)."""
+    def capitalised(name: str) -> str:
+        return name[:1].upper() + name[1:]
+
+    return [(code, capitalised(language_name(code, code if native else None))) for code in LOCALES]
+
+
 def format_local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A moment in the viewer's zone, followed by the zone's name in their language."""
     if value is None:

@@ -3,7 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from consult.i18n import LOCALES, is_supported_locale, is_valid_time_zone, native_language_name, time_zone_names
+from consult.i18n import (
+    is_supported_locale,
+    is_valid_time_zone,
+    language_choices,
+    time_zone_names,
+)
 from consult.security import Role
 
 MAX_PASSWORD = 256
@@ -73,7 +78,7 @@ class _LanguageAndZoneMixin:
     """Fills the language and time-zone lists and checks the values against them."""
 
     def fill_language_and_zone_choices(self) -> None:
-        self.locale.choices = [(code, native_language_name(code)) for code in LOCALES]
+        self.locale.choices = language_choices(native=True)
         self.timezone.choices = [(name, name) for name in time_zone_names()]
 
     def validate_locale(self, field) -> None:
@@ -112,7 +117,7 @@ class InvitationForm(FlaskForm):
             (str(organization.id), organization.name) for organization in organizations
         ]
         self.group.choices = [("", _l("— No group —"))] + [(str(group.id), str(group.name)) for group in groups]
-        self.locale.choices = [(code, native_language_name(code)) for code in LOCALES]
+        self.locale.choices = language_choices(native=True)
 
     def validate_role(self, field) -> None:
         if field.data not in {value for value, _label in self.role.choices}:

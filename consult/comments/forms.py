@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 
 from consult.comments.models import CommentType, FlagReason, Position, Visibility
-from consult.i18n import LOCALES, current_locale_code, native_language_name
+from consult.i18n import current_locale_code, language_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: **bold**, *italic*, lists and links. At most 20,000 characters.")
 
@@ -24,10 +24,6 @@ def _type_choices() -> list[tuple[str, str]]:
 
 def _position_choices() -> list[tuple[str, str]]:
     return [("", str(_l("No position"))), *((member.value, member.label) for member in Position)]
-
-
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, native_language_name(code)) for code in LOCALES]
 
 
 def _visibility_choices() -> list[tuple[str, str]]:
@@ -60,7 +56,7 @@ class CommentContentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.comment_type.choices = _type_choices()
         self.position.choices = _position_choices()
-        self.language.choices = _language_choices()
+        self.language.choices = language_choices(native=True)
         # Defaults only for a field not sent at all: an empty or unknown value sent gets a message.
         if self.language.data is None:
             self.language.data = current_locale_code()

@@ -19,12 +19,7 @@ from consult.comments.models import (
     ResponseOutcome,
 )
 from consult.comments.moderation import MAX_NOTE_LENGTH
-from consult.i18n import LOCALES, native_language_name
-
-
-def _locale_choices() -> list[tuple[str, str]]:
-    return [(code, native_language_name(code)) for code in LOCALES]
-
+from consult.i18n import LOCALES, language_choices
 
 # --- Queue filters -------------------------------------------------------
 
@@ -57,7 +52,7 @@ class QueueFilterForm(FlaskForm):
         ]
         self.status.choices = _status_choices()
         self.flag_reason.choices = [("", _("Any reason"))] + [(r.value, r.label) for r in FlagReason]
-        self.language.choices = [("", _("Any language")), *_locale_choices()]
+        self.language.choices = [("", _("Any language")), *language_choices(native=True)]
 
     def validate_consultation(self, field) -> None:
         if field.data and field.data not in {value for value, _label in field.choices}:
@@ -141,7 +136,7 @@ class ResponseForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outcome.choices = [("", _("Choose an outcome"))] + [(o.value, o.label) for o in ResponseOutcome]
-        self.language.choices = _locale_choices()
+        self.language.choices = language_choices(native=True)
 
     def validate_outcome(self, field) -> None:
         if not field.data:

@@ -15,13 +15,9 @@ from wtforms.validators import Length, Optional
 
 from consult.consultations.document_service import MAX_NOTE, MAX_TITLE
 from consult.consultations.models import DocumentCategory
-from consult.i18n import LOCALES, language_name
+from consult.i18n import LOCALES, language_choices, language_name
 
 DEADLINE_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-
-
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in LOCALES]
 
 
 class DocumentDetailsForm(FlaskForm):
@@ -43,7 +39,7 @@ class DocumentDetailsForm(FlaskForm):
             self[f"title_{code}"].label.text = _("Title in %(language)s", language=language_name(code))
 
     def set_choices(self) -> None:
-        self.original_locale.choices = _language_choices()
+        self.original_locale.choices = language_choices()
         self.category.choices = [(c.value, c.label) for c in DocumentCategory]
 
     def titles(self) -> dict[str, str]:
@@ -94,7 +90,7 @@ class NewVersionForm(ContentFieldsMixin, FlaskForm):
     )
 
     def set_choices(self) -> None:
-        self.original_locale.choices = _language_choices()
+        self.original_locale.choices = language_choices()
 
 
 class TranslationFormBase(FlaskForm):

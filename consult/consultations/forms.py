@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from consult.consultations.models import AudienceMode, ConsultationState, ModerationMode
 from consult.directory.forms import CheckboxListField, record_id
 from consult.directory.stakeholders import StakeholderType, sort_key
-from consult.i18n import LOCALES, language_name, time_zone_names
+from consult.i18n import LOCALES, language_choices, language_name, time_zone_names
 
 MAX_TITLE = 300
 MAX_SUMMARY = 2000
@@ -118,7 +118,7 @@ class ConsultationForm(FlaskForm):
             self[f"body_{code}"].description = _("Markdown: **bold**, *italics*, lists, links.")
 
     def set_choices(self, groups, audience_groups) -> None:
-        self.original_locale.choices = [(code, language_name(code)) for code in LOCALES]
+        self.original_locale.choices = language_choices()
         self.group_id.choices = group_choices(groups)
         self.time_zone.choices = [(name, name) for name in time_zone_names()]
         self.audience_mode.choices = [(mode.value, AUDIENCE_LABELS[mode]) for mode in AudienceMode]
@@ -206,7 +206,7 @@ class ConsultationFilterForm(FlaskForm):
         states = list(STATE_FILTERS) + (list(MANAGER_STATE_FILTERS) if manager else [])
         self.state.choices = [("", _("Any state"))] + [(key, STATE_FILTER_LABELS[key]) for key in states]
         self.group.choices = [("", _("Any group"))] + [(str(i), name) for i, name in group_choices(groups)]
-        self.language.choices = [("", _("Any language"))] + [(code, language_name(code)) for code in LOCALES]
+        self.language.choices = [("", _("Any language")), *language_choices()]
 
     def _offered(self, field) -> bool:
         return field.data in {value for value, _label in field.choices}

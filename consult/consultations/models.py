@@ -135,6 +135,8 @@ class Consultation(db.Model):
 
     # Secretariat responses become visible to the audience once published.
     responses_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Aggregated results (and responses whose authors allowed it) become public once published.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from consult.directory.stakeholders import StakeholderType, country_choices
-from consult.i18n import DEFAULT_LOCALE, LOCALES, language_name, native_language_name, time_zone_names
+from consult.i18n import DEFAULT_LOCALE, LOCALES, language_choices, language_name, time_zone_names
 from consult.security import Role
 
 MAX_SEARCH = 200
@@ -47,10 +47,6 @@ def optional_id(value) -> int | None:
 
 def _role_choices() -> list[tuple[str, str]]:
     return [(role.value, role.label) for role in Role]
-
-
-def _locale_choices() -> list[tuple[str, str]]:
-    return [(code, native_language_name(code)) for code in LOCALES]
 
 
 def _stakeholder_choices() -> list[tuple[str, str]]:
@@ -92,7 +88,7 @@ class UserForm(FlaskForm):
     def set_choices(self, organizations) -> None:
         self.role.choices = _role_choices()
         self.organization_id.choices = [("", _("No organization"))] + [(o.id, o.name) for o in organizations]
-        self.locale.choices = _locale_choices()
+        self.locale.choices = language_choices(native=True)
         self.timezone.choices = [(name, name) for name in time_zone_names()]
 
 
@@ -174,7 +170,7 @@ class GroupForm(FlaskForm):
             self[f"description_{code}"].label.text = _("Description in %(language)s", language=language)
 
     def set_choices(self, organizations, moderators) -> None:
-        self.original_locale.choices = [(code, language_name(code)) for code in LOCALES]
+        self.original_locale.choices = language_choices()
         self.organization_ids.choices = [(o.id, o.name) for o in organizations]
         self.moderator_ids.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in moderators]
 

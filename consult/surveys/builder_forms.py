@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from consult.i18n import LOCALES, language_name
+from consult.i18n import LOCALES, language_choices, language_name
 from consult.surveys.builder_rules import (
     CHOICE_LISTS,
     MAX_CHOICES,
@@ -80,7 +80,7 @@ class SurveyForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.original_locale.choices = [(code, language_name(code)) for code in LOCALES]
+        self.original_locale.choices = language_choices()
         self.response_policy.choices = [(policy.value, policy.label) for policy in ResponsePolicy]
         _label_languages(self, "title", lambda language: _("Title in %(language)s", language=language))
         _label_languages(self, "intro", lambda language: _("Introduction in %(language)s", language=language))
