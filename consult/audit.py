@@ -82,6 +82,8 @@ AUDIT_ACTIONS = {
     "response_written": _l("Secretariat response written"),
     "responses_published": _l("Secretariat responses published"),
     "responses_unpublished": _l("Secretariat responses unpublished"),
+    "results_published": _l("Consultation results published"),
+    "results_unpublished": _l("Consultation results unpublished"),
 }
 
 

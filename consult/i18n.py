@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel.dates import get_timezone_name
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale, get_timezone, gettext
+from flask_babel import format_date, format_time, get_locale, get_timezone, gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import String
@@ -83,15 +83,17 @@ def language_choices(native: bool = False) -> list[tuple[str, str]]:
 
 
 def format_local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """A moment in the viewer's zone, followed by the zone's name in their language."""
+    """A moment in the viewer's zone to the minute, followed by the zone's name in their language."""
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=timezone.utc)
     zone = get_timezone()
     local = value.astimezone(ZoneInfo(str(zone)))
     zone_name = get_timezone_name(local, width="long", locale=get_locale())
-    return f"{format_datetime(value, format)} ({zone_name})"
+    # The date in the locale's own style, the time without seconds: deadlines are set to the minute.
+    moment = f"{format_date(local, format)} {format_time(local, 'short')}"
+    return f"{moment} ({zone_name})"
 
 
 def utcnow() -> datetime:
@@ -172,13 +174,16 @@ def localized_column(name: str, nullable: bool = False):
     )
 
 
-def render_localized(value: LocalizedText | None, block: bool = False) -> Markup:
-    """HTML for translatable content, marked with its language, plus the fallback notice."""
+def render_localized(value: LocalizedText | None, block: bool = False, notice: bool = True) -> Markup:
+    """HTML for translatable content, marked with its language, plus the fallback notice.
+
+    `notice=False` where a notice nearby already says it (breadcrumbs, lists of many items).
+    """
     if value is None:
         return Markup("")
     shown = value.render()
     template = Markup('<div lang="{lang}">{text}</div>') if block else Markup('<span lang="{lang}">{text}</span>')
     html = template.format(lang=shown.lang, text=shown.text)
-    if shown.is_fallback:
+    if shown.is_fallback and notice:
         html += Markup(' <span class="fallback-notice">{}</span>').format(shown.notice)
     return html

@@ -57,7 +57,20 @@ def proposed_change(original: str | None, proposed: str | None) -> ProposedChang
 
 
 def proposed_change_to(paragraph, proposed: str | None, language: str) -> ProposedChange:
-    """The change `proposed` makes to the paragraph, read in `language` (or its original when not translated)."""
+    """The change `proposed` makes to the paragraph, in the paragraph's language closest to the proposal.
+
+    Delegates often propose wording in the document's original language while
+    commenting in their own, so the comparison is made with whichever version
+    of the paragraph the proposal resembles most (the comment's language first
+    when several resemble it equally).
+    """
     shown = paragraph.text.render(language)
-    change = proposed_change(shown.text, proposed)
-    return replace(change, compared_in=shown.lang if shown.is_fallback else None)
+    candidates = {shown.lang: shown.text, **{code: text for code, text in paragraph.text.texts.items() if text}}
+    proposed_words = plain_words(proposed)
+
+    def resemblance(code: str) -> float:
+        return SequenceMatcher(a=plain_words(candidates[code]), b=proposed_words, autojunk=False).ratio()
+
+    closest = max(candidates, key=lambda code: (resemblance(code), code == shown.lang))
+    change = proposed_change(candidates[closest], proposed)
+    return replace(change, compared_in=closest if closest != language else None)

@@ -55,12 +55,11 @@ def test_the_viewer_reads_their_language_with_a_notice_where_it_is_missing(world
     submit(world.member, "/language", {"locale": "fr", "next": world.base}, form_page=world.base)
     html = world.member.get(world.base).get_data(as_text=True)
     assert "Le Groupe s'est réuni." in html
-    assert '<div lang="fr">' in html and '<div lang="en">' in html  # the second paragraph falls back to English
+    # Each part says its language; the second paragraph falls back to English.
+    assert '<div class="flex-grow-1" lang="fr">' in html and '<div class="flex-grow-1" lang="en">' in html
     assert "It agreed" in html
-    notice = (
-        '<p class="fallback-notice" lang="fr">Ce contenu n’est pas disponible en français et est affiché en anglais.'
-    )
-    assert html.count(notice) == 1  # the second paragraph only; the first is in French
+    # One notice for the page rather than one under every untranslated paragraph.
+    assert html.count("1 partie sur 2 de ce document n’est pas disponible en français") == 1
 
 
 def test_two_languages_side_by_side(world):
