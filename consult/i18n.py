@@ -87,7 +87,7 @@ def format_local_datetime(value: datetime | None, format: str = "medium") -> str
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     zone = get_timezone()
     local = value.astimezone(ZoneInfo(str(zone)))
     zone_name = get_timezone_name(local, width="long", locale=get_locale())
