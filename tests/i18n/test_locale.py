@@ -148,3 +148,10 @@ def test_localized_text_round_trips_through_the_database(app):
         assert loaded.name.texts == {"en": "Group", "es": "Grupo"}
         assert loaded.name.original == "es"
         assert loaded.name.missing_locales() == ["fr"]
+
+
+def test_a_naive_time_is_read_as_utc(app):
+    with app.test_request_context(), force_locale("en"):
+        naive = format_local_datetime(datetime(2026, 11, 29, 14, 0))
+        aware = format_local_datetime(datetime(2026, 11, 29, 14, 0, tzinfo=UTC))
+    assert naive == aware and "2:00" in naive
