@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from consult.directory.models import Group, Organization, User
 from consult.extensions import db
-from consult.i18n import LocalizedText
+from consult.i18n import LocalizedText, utcnow
 
 ORGANIZATIONS = [
     # name, country, stakeholder type, verified
@@ -106,8 +109,78 @@ def load_demo_data() -> list[tuple[str, str, str]]:
             moderators=[users["moderator"]],
         )
         db.session.add(group)
+    db.session.flush()
+    _demo_consultation(users)
     db.session.commit()
     return [(role, email, password) for email, _name, role, _org, _loc, _zone, password in USERS]
+
+
+DEMO_SLUG = "small-consignments-guidelines"
+DEMO_PARAGRAPHS = [
+    ("Customs administrations should apply risk management to small consignments.",
+     "Les administrations des douanes devraient appliquer la gestion des risques aux petits envois.",
+     "Las administraciones de aduanas deberían aplicar la gestión de riesgos a los envíos pequeños."),
+    ("Intermediaries should share advance electronic data with customs.",
+     "Les intermédiaires devraient transmettre des données électroniques préalables aux douanes.",
+     "Los intermediarios deberían compartir datos electrónicos anticipados con las aduanas."),
+    ("Rights holders should provide product identification guides to customs.",
+     "Les titulaires de droits devraient fournir aux douanes des guides d’identification des produits.",
+     None),
+]
+
+
+def _demo_consultation(users) -> None:
+    """An open consultation with a document in three languages and a short questionnaire."""
+    from consult.consultations.models import Consultation, DocumentVersion, Paragraph, WorkingDocument
+    from consult.surveys.models import Question, QuestionOption, Survey, SurveySection
+
+    if db.session.scalar(select(Consultation).where(Consultation.slug == DEMO_SLUG)):
+        return
+    group = db.session.scalar(select(Group).where(Group.name_texts["en"].as_string() == GROUPS[0]["name"]["en"]))
+    now = utcnow()
+    consultation = Consultation(
+        slug=DEMO_SLUG,
+        title=LocalizedText({"en": "Draft guidelines on small consignments",
+                             "fr": "Projet de lignes directrices sur les petits envois",
+                             "es": "Proyecto de directrices sobre envíos pequeños"}, "en"),
+        summary=LocalizedText({"en": "Written comments before the 18th meeting.",
+                               "fr": "Commentaires écrits avant la 18e réunion.",
+                               "es": "Comentarios por escrito antes de la 18.ª reunión."}, "en"),
+        body=LocalizedText({"en": "The secretariat invites **all members** to comment paragraph by paragraph."}, "en"),
+        group=group, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=21),
+        time_zone="Europe/Brussels", published_at=now - timedelta(days=1),
+        meeting_name="18th meeting of the Counterfeiting and Piracy Group", meeting_virtual=True,
+        created_by=users["moderator"],
+    )
+    document = WorkingDocument(consultation=consultation, category="B",
+                               title=LocalizedText({"en": "Draft guidelines", "fr": "Projet de lignes directrices",
+                                                    "es": "Proyecto de directrices"}, "en"))
+    version = DocumentVersion(document=document, number=1, original_locale="en", note="First draft")
+    for number, texts in enumerate(DEMO_PARAGRAPHS, start=1):
+        localized = {code: text for code, text in zip(("en", "fr", "es"), texts, strict=True) if text}
+        version.paragraphs.append(Paragraph(position=number, number=number, kind="paragraph",
+                                            thread_key=uuid.uuid4().hex, text=LocalizedText(localized, "en")))
+    survey = Survey(consultation=consultation, response_policy="organization", published_at=now,
+                    title=LocalizedText({"en": "Questionnaire on small consignments",
+                                         "fr": "Questionnaire sur les petits envois",
+                                         "es": "Cuestionario sobre envíos pequeños"}, "en"),
+                    intro=LocalizedText({"en": "One response per organization."}, "en"))
+    section = SurveySection(survey=survey, position=0, title=LocalizedText({"en": "Your practice"}, "en"),
+                            intro=LocalizedText({}, "en"))
+    agree = Question(survey=survey, section=section, position=0, code="Q1", question_type="yes_no", required=True,
+                     label=LocalizedText({"en": "Do you support the draft guidelines?",
+                                          "fr": "Soutenez-vous le projet de lignes directrices ?",
+                                          "es": "¿Apoya el proyecto de directrices?"}, "en"),
+                     help_text=LocalizedText({}, "en"))
+    volume = Question(survey=survey, section=section, position=1, code="Q2", question_type="single_choice",
+                      label=LocalizedText({"en": "How many small consignments do you handle each day?",
+                                           "fr": "Combien de petits envois traitez-vous chaque jour ?"}, "en"),
+                      help_text=LocalizedText({}, "en"), settings={"display": "radio"})
+    for position, (code, label) in enumerate((("low", "Fewer than 1,000"), ("mid", "1,000 to 100,000"),
+                                              ("high", "More than 100,000"))):
+        volume.options.append(QuestionOption(kind="option", position=position, code=code,
+                                             label=LocalizedText({"en": label}, "en")))
+    db.session.add_all([consultation, document, survey, agree, volume])
 
 
 @click.command("demo")
