@@ -8,9 +8,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.dates import get_timezone_name
+from babel.dates import format_datetime, get_timezone_name
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_time, get_locale, get_timezone, gettext
+from flask_babel import get_locale, get_timezone, gettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import String
@@ -91,9 +91,17 @@ def format_local_datetime(value: datetime | None, format: str = "medium") -> str
     zone = get_timezone()
     local = value.astimezone(ZoneInfo(str(zone)))
     zone_name = get_timezone_name(local, width="long", locale=get_locale())
-    # The date in the locale's own style, the time without seconds: deadlines are set to the minute.
-    moment = f"{format_date(local, format)} {format_time(local, 'short')}"
-    return f"{moment} ({zone_name})"
+    locale = get_locale()
+    pattern = _minute_pattern(format, str(locale))
+    return f"{format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale)} ({zone_name})"
+
+
+@lru_cache(maxsize=32)
+def _minute_pattern(date_width: str, locale_code: str) -> str:
+    """The locale's own way of joining a date of `date_width` with a time to the minute (no seconds)."""
+    locale = Locale.parse(locale_code)
+    joiner = locale.datetime_formats.get(date_width, "{1} {0}")
+    return joiner.format(locale.time_formats["short"].pattern, locale.date_formats[date_width].pattern)
 
 
 def utcnow() -> datetime:

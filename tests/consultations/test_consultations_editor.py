@@ -75,7 +75,7 @@ def test_nine_in_the_morning_in_paris_in_winter_is_stored_as_eight_utc_and_shown
 
     # January is summer in Chile (UTC-3): 08:00 UTC is 05:00 there, and the page names the zone.
     page = manager.get("/consultations/draft-guidelines-on-e-commerce").get_data(as_text=True)
-    assert "Jan 15, 2031, 5:00:00\u202fAM (Chile Summer Time)" in page
+    assert "Jan 15, 2031, 5:00\u202fAM (Chile Summer Time)" in page
     # The editor shows the dates as they were entered, in the consultation's own zone.
     editor = manager.get("/consultations/draft-guidelines-on-e-commerce/edit").get_data(as_text=True)
     assert 'value="2031-01-15T09:00"' in editor

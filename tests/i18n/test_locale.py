@@ -155,3 +155,13 @@ def test_a_naive_time_is_read_as_utc(app):
         naive = format_local_datetime(datetime(2026, 11, 29, 14, 0))
         aware = format_local_datetime(datetime(2026, 11, 29, 14, 0, tzinfo=UTC))
     assert naive == aware and "2:00" in naive
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en", "Nov 29, 2026, 2:05"), ("fr", "29 nov. 2026, 14:05"), ("es", "29 nov 2026, 14:05")],
+)
+def test_times_are_shown_to_the_minute_in_each_locales_style(app, locale, expected):
+    with app.test_request_context(), force_locale(locale):
+        text = format_local_datetime(datetime(2026, 11, 29, 14, 5, 59, tzinfo=UTC))
+    assert text.startswith(expected) and ":59" not in text
