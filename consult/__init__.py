@@ -33,7 +33,7 @@ def create_app(config_object=None) -> Flask:
     )
     limiter.init_app(app)
 
-    from consult import admin, audit, auth, comments, consultations, directory, mail, site, surveys  # noqa: F401
+    from consult import admin, audit, auth, comments, consultations, directory, exports, mail, site, surveys  # noqa: F401
     from consult.security import install_security_headers
     from consult.templating import install_template_helpers
 
@@ -43,6 +43,7 @@ def create_app(config_object=None) -> Flask:
     consultations.init_app(app)
     comments.init_app(app)
     surveys.init_app(app)
+    exports.init_app(app)
     admin.init_app(app)
     install_template_helpers(app)
     install_security_headers(app)

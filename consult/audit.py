@@ -16,6 +16,8 @@ from consult.i18n import utcnow
 
 # Every action the application records, with the label an admin reads.
 AUDIT_ACTIONS = {
+    "data_exported": _l("Data exported"),
+    "export_job_requested": _l("Export prepared in the background"),
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
     "logout": _l("Signed out"),
@@ -137,12 +139,18 @@ def record(actor, action: str, target=None, **data: Any) -> AuditEvent:
     `action` is a key of AUDIT_ACTIONS. `actor` is a user or None (anonymous, system); `target` is any model with
     an `id`, or None. Extra keyword arguments are stored as JSON.
     """
-    if action not in AUDIT_ACTIONS:
-        raise ValueError(f"Unknown audit action {action!r}: add it to AUDIT_ACTIONS with a label.")
     if target is not None and getattr(target, "id", None) is None:
         db.session.flush()  # a target created in this transaction needs its id
+    event_row = _event(actor, action, target, data)
+    db.session.add(event_row)
+    return event_row
+
+
+def _event(actor, action: str, target, data: dict[str, Any]) -> AuditEvent:
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}: add it to AUDIT_ACTIONS with a label.")
     actor_is_user = actor is not None and getattr(actor, "is_authenticated", True)
-    event_row = AuditEvent(
+    return AuditEvent(
         actor_id=getattr(actor, "id", None) if actor_is_user else None,
         actor_label=getattr(actor, "email", "") if actor_is_user else "",
         action=action,
@@ -151,9 +159,8 @@ def record(actor, action: str, target=None, **data: Any) -> AuditEvent:
         target_label=_label(target),
         ip_address=(request.remote_addr or "") if has_request_context() else "",
         data={k: _jsonable(v) for k, v in data.items()},
+        created_at=utcnow(),
     )
-    db.session.add(event_row)
-    return event_row
 
 
 def _label(target) -> str:
@@ -174,3 +181,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return str(value)
+
+
+def record_now(actor, action: str, target=None, **data: Any) -> None:
+    """Record an event in a transaction of its own, leaving the caller's session untouched.
+
+    For reads worth auditing (exports): the request has nothing else to commit,
+    and committing its session would expire the objects it is still streaming.
+    """
+    event_row = _event(actor, action, target, data)
+    values = {column.key: getattr(event_row, column.key) for column in AuditEvent.__table__.columns
+              if column.key != "id"}
+    values["created_at"] = values["created_at"] or utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(AuditEvent.__table__.insert().values(**values))

@@ -22,6 +22,7 @@ import xlsxwriter
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 UTF8_BOM = "\ufeff"
 CSV_CHUNK_ROWS = 500
+CSV_CHUNK_BYTES = 64 * 1024  # wide rows flush sooner, so a chunk stays small whatever the columns
 
 
 def neutralise(value: Any) -> Any:
@@ -56,7 +57,7 @@ def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     for row in rows:
         writer.writerow([_csv_text(cell) for cell in row])
         pending += 1
-        if pending >= CSV_CHUNK_ROWS:
+        if pending >= CSV_CHUNK_ROWS or buffer.tell() >= CSV_CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

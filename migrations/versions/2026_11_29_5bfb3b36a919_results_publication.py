@@ -8,7 +8,7 @@ Create Date: 2026-11-29 03:41:23.260888
 from alembic import op
 import sqlalchemy as sa
 import consult.db_types
-from sqlalchemy import Text  # noqa: F401  (JSONB columns render astext_type=Text())
+from sqlalchemy import Text  # noqa: F401  (JSONB columns render astext_type=sa.Text())
 
 
 # revision identifiers, used by Alembic.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -46,6 +47,7 @@ def test_xlsx_writes_text_as_text_with_frozen_filtered_header(tmp_path):
                            [[v, 1.5] for v in DANGEROUS + AWKWARD])
     path = book.close()
     workbook = load_workbook(path)
+    os.unlink(path)
     sheet = workbook.worksheets[0]
     assert count == len(DANGEROUS + AWKWARD)
     assert sheet.title == "Comments   draft  1"

@@ -1,0 +1,23 @@
+"""Taking data out is recorded: who exported what, with which filters."""
+
+from sqlalchemy import select
+
+from consult.audit import AuditEvent
+from consult.extensions import db
+from tests.factories import create_comment, create_consultation
+
+
+def test_an_export_is_recorded_in_the_audit_log(app, staff_client, make_user):
+    with app.app_context():
+        consultation = create_consultation()
+        author = make_user()
+        create_comment(consultation.id, author.id, body="=cmd|' /C calc'!A0", language="fr")
+    response = staff_client.get(f"/consultations/{consultation.slug}/export/comments.csv?language=fr")
+    assert response.status_code == 200
+    assert "'=cmd" in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "data_exported"))
+        assert event is not None
+        assert event.actor_label == staff_client.user.email
+        assert event.data["kind"] == "comments" and event.data["format"] == "csv"
+        assert event.data["filters"]["language"] in ("fr", ["fr"])
