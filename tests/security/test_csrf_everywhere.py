@@ -1,0 +1,95 @@
+"""Every state-changing route refuses a request without a valid CSRF token, and no GET changes anything.
+
+Both tests walk the whole url_map, so a route added later is covered without editing this file.
+"""
+
+from __future__ import annotations
+
+from consult.extensions import csrf, db
+from tests.helpers import csrf_token
+from tests.security.route_world import changed_counts, concrete_urls, people, table_counts
+
+STATE_CHANGING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# Views that accept a request without a CSRF token, each with the reason. The health check only answers GET
+# (never checked anyway); it is exempt so a load balancer's probe never depends on a session.
+CSRF_EXEMPT_VIEWS = {
+    "consult.site.views.healthz": "GET-only health probe for load balancers",
+}
+
+# GET pages allowed to write, with the only table they may touch (one row per request) and the reason.
+# Taking personal data out is itself a fact to keep: the streamed exports record who downloaded what, with which
+# filters, in the audit log (tests/exports/test_exports_audit.py). That row records the read; it changes nothing
+# any page shows apart from the audit log itself. Nothing else may write on GET (no claimed comment drafts, no
+# response created by opening a questionnaire, no audit row for merely viewing a page).
+AUDITED_DOWNLOAD = ("audit_event", "downloading personal data is recorded in the audit log")
+GET_WRITES_ALLOWED: dict[str, tuple[str, str]] = {
+    "exports.export_comments": AUDITED_DOWNLOAD,
+    "exports.export_responses": AUDITED_DOWNLOAD,
+}
+
+
+def test_only_the_listed_views_are_exempt_from_csrf(app):
+    assert csrf._exempt_views == set(CSRF_EXEMPT_VIEWS)
+    assert csrf._exempt_blueprints == set()
+
+
+def test_every_state_changing_route_refuses_a_missing_or_wrong_token(app, client_as):
+    scene = people(app, client_as)
+    tokens = {
+        "no token": None,
+        "made-up token": "not-a-real-token",
+        # Genuine and correctly signed, but issued to another browser's session.
+        "another session's token": csrf_token(app.test_client(), "/login"),
+    }
+    checked, failures = 0, []
+    for method in STATE_CHANGING_METHODS:
+        for endpoint, path in concrete_urls(app, scene.world, method):
+            for name, token in tokens.items():
+                data = {"body": "Changed", "name": "Changed", "locale": "fr"}
+                headers = {}
+                if token is not None:
+                    data["csrf_token"] = token
+                    headers["X-CSRFToken"] = token
+                with app.app_context():
+                    before = table_counts()
+                response = scene.admin.open(path, method=method, data=data, headers=headers)
+                with app.app_context():
+                    changed = changed_counts(before, table_counts())
+                refused = response.status_code == 400 and "Your form expired" in response.get_data(as_text=True)
+                if not refused or changed:
+                    failures.append(f"{method} {path} ({endpoint}), {name}: {response.status_code}, changed {changed}")
+                checked += 1
+    assert not failures, "\n".join(failures)
+    assert checked >= 3 * 70  # the walk really covered the application's forms
+    # Refused posts (logout among them) left the admin signed in and the interface in English.
+    page = scene.admin.get("/account")
+    assert page.status_code == 200 and 'lang="en"' in page.get_data(as_text=True)
+
+
+def _get_everything(app, client, urls) -> list[str]:
+    failures = []
+    for endpoint, path in urls:
+        with app.app_context():
+            before = table_counts()
+        response = client.get(path)
+        with app.app_context():
+            changed = changed_counts(before, table_counts())
+            db.session.remove()
+        if response.status_code >= 500:
+            failures.append(f"GET {path} ({endpoint}): {response.status_code}")
+        allowed_table = GET_WRITES_ALLOWED.get(endpoint, ("", ""))[0]
+        allowed = {allowed_table: (before.get(allowed_table), before.get(allowed_table, 0) + 1)}
+        if changed and changed != allowed:
+            failures.append(f"GET {path} ({endpoint}) wrote rows: {changed}")
+    return failures
+
+
+def test_no_get_changes_the_database(app, client_as):
+    scene = people(app, client_as)
+    urls = concrete_urls(app, scene.world, "GET")
+    assert len(urls) >= 90
+    failures = []
+    for who, client in (("admin", scene.admin), ("participant", scene.participant), ("anonymous", app.test_client())):
+        failures += [f"{who}: {failure}" for failure in _get_everything(app, client, urls)]
+    assert not failures, "\n".join(failures)
