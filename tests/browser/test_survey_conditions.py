@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
 import time
 
-import pytest
-
+from tests.browser.conftest import sign_in
 from tests.surveys.test_answer_support import make_member, make_world, response_of
-
-pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
 
 QUESTIONS = [
     {"type": "yes_no", "code": "Q1", "label": "Do you seize goods?"},
@@ -21,41 +15,8 @@ QUESTIONS = [
 ]
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no system Chromium")
-    return path
-
-
-@pytest.fixture
-def live_server(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(live_server):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium())
-        context = browser.new_context()
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
 def _sign_in(page, base: str, person) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.click("button[type=submit]:has-text('Sign in')")
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, base, person.email, person.password)
 
 
 def test_questions_follow_their_conditions_and_the_draft_is_saved_on_leaving(app, live_server, page):
