@@ -17,6 +17,7 @@ from consult.consultations.forms import MAX_SLUG
 from consult.consultations.models import Consultation
 from consult.consultations.queries import consultation_by_slug
 from consult.exports import campaigns
+from consult.exports.campaign_analysis import current_campaigns
 from consult.exports.public import stakeholder_label
 from consult.exports.views import bp
 from consult.extensions import db
@@ -62,11 +63,14 @@ def managed_consultation(slug: str) -> Consultation:
 @login_required
 def campaigns_page(slug: str):
     consultation = managed_consultation(slug)
-    page = _page(campaigns.campaign_groups(consultation))
+    found = current_campaigns(consultation)
+    page = _page(found.groups or [])
     return render_template(
         "exports/campaigns.html",
         consultation=consultation,
         page=page,
+        campaigns_pending=found.pending,
+        campaigns_as_of=found.computed_at,
         excerpt=lambda text: plain_text(text, EXCERPT),
         threshold=format_percent(campaigns.THRESHOLD),
         min_words=campaigns.MIN_WORDS,
@@ -80,7 +84,7 @@ def campaign(slug: str, number: int):
     consultation = managed_consultation(slug)
     if number < 1:
         abort(404)
-    found = campaigns.campaign_groups(consultation, limit=number)
+    found = current_campaigns(consultation).first(number) or []
     if len(found) < number:
         abort(404)
     group = found[number - 1]

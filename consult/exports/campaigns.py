@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.comments.models import Comment, CommentStatus
 from consult.consultations.models import Consultation
@@ -46,6 +46,7 @@ SEED = 20_260_501  # fixed: the permutations, hence the groups, are the same on 
 THRESHOLD = 0.8
 SHINGLE_WORDS = 3
 MIN_WORDS = 5
+INDEXED_PER_GROUP = 16  # texts of one group kept in the similarity index (see _Grouper._new_text)
 LSH_WEIGHTS = (0.1, 0.9)  # (false positives, false negatives): see the module docstring
 BATCH = 1000
 
@@ -68,6 +69,7 @@ class CampaignGroup:
     representative: str  # the most common exact text of the group, or the first one written
     member_ids: tuple[int, ...]  # answer ids or comment ids, in the order they were written
     stakeholder_types: tuple[tuple[str, int], ...]  # (type code, or "" without organization; count), largest first
+    representative_language: str = ""  # the language its author wrote the representative text in
 
 
 def normalise(text: str) -> list[str]:
@@ -87,8 +89,10 @@ class _Grouper:
         self._blank = MinHash(num_perm=NUM_PERM, seed=SEED)
         self._index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
         self._distinct: dict[bytes, int] = {}  # digest of the normalised text -> its number
-        self._signatures: list[np.ndarray] = []
+        # One signature per distinct text, row n for text n; grown by doubling so rows are compared in one go.
+        self._signatures = np.empty((1024, NUM_PERM), dtype=np.uint32)
         self._parent: list[int] = []
+        self._indexed: dict[int, int] = {}  # group (its root) -> how many of its texts are in the index
         self.item_ids: list[int] = []
         self.item_texts: list[int] = []  # the distinct text of each item
         self.item_types: list[str] = []
@@ -106,16 +110,28 @@ class _Grouper:
         self.item_types.append(stakeholder_type or "")
 
     def _new_text(self, key: bytes, words: list[str]) -> int:
-        number = len(self._signatures)
+        number = len(self._parent)
         signature = self._blank.copy()
         signature.update_batch(shingles(words))
         self._parent.append(number)
-        for candidate in self._index.query(signature):
-            agreeing = np.count_nonzero(self._signatures[candidate] == signature.hashvalues)
-            if agreeing >= THRESHOLD * NUM_PERM:
+        candidates = np.fromiter(self._index.query(signature), dtype=np.int64)
+        if candidates.size:
+            # Every candidate compared at once: a large campaign makes thousands of them.
+            agreeing = np.count_nonzero(self._signatures[candidates] == signature.hashvalues, axis=1)
+            for candidate in candidates[agreeing >= THRESHOLD * NUM_PERM].tolist():
                 self._union(number, candidate)
-        self._index.insert(number, signature, check_duplication=False)
-        self._signatures.append(signature.hashvalues)
+        root = self._find(number)
+        if self._indexed.get(root, 0) < INDEXED_PER_GROUP:
+            self._index.insert(number, signature, check_duplication=False)
+            self._indexed[root] = self._indexed.get(root, 0) + 1
+        # Else the group has enough texts in the index to be found by whatever comes close to it; indexing every
+        # copy of a campaign of thousands would make every query return thousands of candidates.
+        return self._remember(number, key, signature)
+
+    def _remember(self, number: int, key: bytes, signature: MinHash) -> int:
+        if number == len(self._signatures):
+            self._signatures = np.concatenate([self._signatures, np.empty_like(self._signatures)])
+        self._signatures[number] = signature.hashvalues
         self._distinct[key] = number
         return number
 
@@ -129,7 +145,10 @@ class _Grouper:
     def _union(self, a: int, b: int) -> None:
         root_a, root_b = self._find(a), self._find(b)
         if root_a != root_b:
-            self._parent[max(root_a, root_b)] = min(root_a, root_b)
+            kept, merged = min(root_a, root_b), max(root_a, root_b)
+            self._parent[merged] = kept
+            if merged in self._indexed:
+                self._indexed[kept] = self._indexed.get(kept, 0) + self._indexed.pop(merged)
 
     def groups(self) -> Iterator[tuple[list[int], int, Counter]]:
         """(member positions, position of the representative, stakeholder types) for each group of two or more."""
@@ -183,15 +202,45 @@ def _grouped(rows: Iterable[tuple[int, object, str | None]]) -> _Grouper:
     return grouper
 
 
-def _texts(kind: str, ids: set[int]) -> dict[int, str]:
+def _texts(kind: str, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """(text, the language it was written in) of each answer or comment."""
     if not ids:
         return {}
-    model, column = (Answer, Answer.value) if kind == ANSWER else (Comment, Comment.body)
-    return {row_id: str(text) for row_id, text in db.session.execute(select(model.id, column).where(model.id.in_(ids)))}
+    if kind == ANSWER:
+        query = select(Answer.id, Answer.value, Response.language).join(Response, Answer.response_id == Response.id)
+        query = query.where(Answer.id.in_(ids))
+    else:
+        query = select(Comment.id, Comment.body, Comment.language).where(Comment.id.in_(ids))
+    return {row_id: (str(text), language) for row_id, text, language in db.session.execute(query)}
+
+
+def texts_fingerprint(consultation: Consultation) -> tuple[str, int]:
+    """(what changes whenever a text that grouping reads changes, how many texts there are), in two queries."""
+    answers = db.session.execute(
+        select(func.count(Answer.id), func.max(Answer.id), func.max(Response.last_edited_at),
+               func.max(Response.submitted_at))
+        .join(Response, Answer.response_id == Response.id)
+        .join(Survey, Response.survey_id == Survey.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Survey.consultation_id == consultation.id, Response.status == ResponseStatus.SUBMITTED.value,
+               Question.question_type.in_(TEXT_QUESTION_TYPES))
+    ).one()
+    comments = db.session.execute(
+        select(func.count(Comment.id), func.max(Comment.id), func.max(Comment.edited_at),
+               func.max(Comment.moderated_at), func.max(Comment.withdrawn_at), func.max(Comment.created_at))
+        .where(Comment.consultation_id == consultation.id, Comment.status.not_in(LEFT_OUT_COMMENT_STATUSES))
+    ).one()
+    parts = [*answers, *comments]
+    key = "|".join("" if part is None else part.isoformat() if hasattr(part, "isoformat") else str(part)
+                   for part in parts)
+    return hashlib.blake2b(key.encode(), digest_size=20).hexdigest(), answers[0] + comments[0]
 
 
 def campaign_groups(consultation: Consultation, limit: int | None = None) -> list[CampaignGroup]:
-    """The campaigns of `consultation`, largest first (then answers before comments, then oldest first)."""
+    """The campaigns of `consultation`, largest first (then answers before comments, then oldest first).
+
+    This reads every text; pages use consult/exports/campaign_analysis.py, which keeps the result.
+    """
     found = []
     for kind, rows in ((ANSWER, _answer_rows), (COMMENT, _comment_rows)):
         grouper = _grouped(rows(consultation))  # one stream at a time
@@ -207,9 +256,27 @@ def campaign_groups(consultation: Consultation, limit: int | None = None) -> lis
             number=number,
             kind=kind,
             size=len(member_ids),
-            representative=texts[kind].get(representative_id, ""),
+            representative=texts[kind].get(representative_id, ("", ""))[0],
             member_ids=member_ids,
             stakeholder_types=tuple(sorted(types.items(), key=lambda item: (-item[1], item[0]))),
+            representative_language=texts[kind].get(representative_id, ("", ""))[1],
         )
         for number, (kind, member_ids, representative_id, types) in enumerate(found, start=1)
     ]
+
+
+def group_to_json(group: CampaignGroup) -> dict:
+    return {
+        "number": group.number, "kind": group.kind, "size": group.size, "representative": group.representative,
+        "member_ids": list(group.member_ids), "stakeholder_types": [list(pair) for pair in group.stakeholder_types],
+        "representative_language": group.representative_language,
+    }
+
+
+def group_from_json(data: dict) -> CampaignGroup:
+    return CampaignGroup(
+        number=data["number"], kind=data["kind"], size=data["size"], representative=data["representative"],
+        member_ids=tuple(data["member_ids"]),
+        stakeholder_types=tuple((code, count) for code, count in data["stakeholder_types"]),
+        representative_language=data.get("representative_language", ""),
+    )

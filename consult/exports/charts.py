@@ -40,7 +40,12 @@ def _short(label: str) -> str:
     return label[: MAX_LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
-def chart_svg(chart_id: str, title: str, bars: list[Bar], description: str = "") -> Markup:
+def _lang(title_lang: str) -> Markup:
+    """A lang attribute for a title written in another language than the page (a question's label)."""
+    return Markup(' lang="{}"').format(title_lang) if title_lang else Markup("")
+
+
+def chart_svg(chart_id: str, title: str, bars: list[Bar], description: str = "", title_lang: str = "") -> Markup:
     """The SVG alone: role="img", labelled by its <title> (and <desc>)."""
     height = PADDING * 2 + ROW_HEIGHT * max(len(bars), 1)
     largest = max((float(b.value) for b in bars), default=0.0) or 1.0
@@ -48,8 +53,8 @@ def chart_svg(chart_id: str, title: str, bars: list[Bar], description: str = "")
     parts = [Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" class="report-chart-svg" role="img" aria-labelledby="{by}" '
         'viewBox="0 0 {width} {height}" width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet">'
-        '<title id="{id}-title">{title}</title>'
-    ).format(by=labelled_by, width=WIDTH, height=height, id=chart_id, title=title)]
+        '<title id="{id}-title"{lang}>{title}</title>'
+    ).format(by=labelled_by, width=WIDTH, height=height, id=chart_id, title=title, lang=_lang(title_lang))]
     if description:
         parts.append(Markup('<desc id="{id}-desc">{text}</desc>').format(id=chart_id, text=description))
     for index, bar in enumerate(bars):
@@ -75,7 +80,8 @@ def chart_svg(chart_id: str, title: str, bars: list[Bar], description: str = "")
     return Markup("").join(parts)
 
 
-def chart_table(title: str, bars: list[Bar], label_header: str, value_header: str, note_header: str = "") -> Markup:
+def chart_table(title: str, bars: list[Bar], label_header: str, value_header: str, note_header: str = "",
+                title_lang: str = "") -> Markup:
     """The chart's figures as a table with a caption and column headers."""
     rows = []
     for bar in bars:
@@ -84,19 +90,20 @@ def chart_table(title: str, bars: list[Bar], label_header: str, value_header: st
             label=bar.label, shown=bar.shown, note=note))
     note_head = Markup('<th scope="col" class="text-end">{}</th>').format(note_header) if note_header else Markup("")
     return Markup(
-        '<table class="table table-sm report-chart-data"><caption>{title}</caption>'
+        '<table class="table table-sm report-chart-data"><caption{lang}>{title}</caption>'
         '<thead><tr><th scope="col">{label}</th><th scope="col" class="text-end">{value}</th>{note}</tr></thead>'
         "<tbody>{rows}</tbody></table>"
-    ).format(title=title, label=label_header, value=value_header, note=note_head, rows=Markup("").join(rows))
+    ).format(title=title, label=label_header, value=value_header, note=note_head, rows=Markup("").join(rows),
+             lang=_lang(title_lang))
 
 
 def bar_chart(chart_id: str, title: str, bars: list[Bar], label_header: str, value_header: str,
-              note_header: str = "", description: str = "") -> Markup:
-    """A <figure> holding the chart and its table."""
+              note_header: str = "", description: str = "", title_lang: str = "") -> Markup:
+    """A <figure> holding the chart and its table; `title_lang` when the title is content in its own language."""
     return Markup('<figure class="report-chart" id="{id}">{svg}{table}</figure>').format(
         id=chart_id,
-        svg=chart_svg(chart_id + "-chart", title, bars, description),
-        table=chart_table(title, bars, label_header, value_header, note_header),
+        svg=chart_svg(chart_id + "-chart", title, bars, description, title_lang),
+        table=chart_table(title, bars, label_header, value_header, note_header, title_lang),
     )
 
 

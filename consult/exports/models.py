@@ -90,3 +90,21 @@ class ExportJob(db.Model):
             and self.requested_by_id == user.id
             and self.consultation.can_manage(user)
         )
+
+
+class CampaignAnalysis(db.Model):
+    """The campaign groups of a consultation, kept until the texts they were read from change.
+
+    `fingerprint` says which state of the texts `groups` describes; `pending_fingerprint` says which state a
+    background job is grouping now (see consult/exports/campaign_analysis.py).
+    """
+
+    __tablename__ = "campaign_analysis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(255))
+    groups: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_fingerprint: Mapped[str | None] = mapped_column(String(255))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

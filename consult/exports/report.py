@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, literal_column, select
@@ -19,6 +19,7 @@ from consult.comments.models import Comment, CommentStatus, CommentType
 from consult.consultations.models import Consultation, Paragraph, WorkingDocument
 from consult.directory.models import Group, Organization, group_organization
 from consult.directory.stakeholders import StakeholderType, country_name, sort_key
+from consult.exports.campaign_analysis import current_campaigns
 from consult.exports.filters import ExportFilters
 from consult.exports.json_sql import json_sql_for
 from consult.exports.report_questions import (
@@ -31,11 +32,6 @@ from consult.exports.report_questions import (
 )
 from consult.extensions import db
 from consult.surveys.models import Question, Response, ResponseStatus, Survey
-
-try:  # campaign detection is optional: the report shows campaigns when the module is there
-    from consult.exports.campaigns import campaign_groups
-except ImportError:  # pragma: no cover - depends on what is installed
-    campaign_groups = None
 
 # What a report counts unless a status filter says otherwise.
 COUNTED_RESPONSE_STATUSES = (ResponseStatus.SUBMITTED.value,)
@@ -116,8 +112,10 @@ class Report:
     surveys: list[SurveyResult]
     documents: list[DocumentResult]
     participation: Participation
-    campaigns: list | None  # None: campaign detection is not available
+    campaigns: list | None  # None: not worked out yet (see campaigns_pending)
     text_limit: int
+    campaigns_pending: bool = False  # newer groups are being worked out in the background
+    campaigns_as_of: datetime | None = None
 
 
 class Scope:
@@ -148,14 +146,17 @@ def build_report(consultation: Consultation, filters: ExportFilters, text_limit:
     scope = Scope(consultation, filters)
     sql = json_sql_for(db.session)
     surveys = [SurveyCounter(s, scope.responses(), sql).count(text_limit) for s in report_surveys(consultation)]
+    campaigns = current_campaigns(consultation)
     return Report(
         consultation=consultation,
         filters=filters,
         surveys=surveys,
         documents=document_results(consultation, scope),
         participation=participation(scope),
-        campaigns=campaign_groups(consultation, CAMPAIGN_LIMIT) if campaign_groups is not None else None,
+        campaigns=campaigns.first(CAMPAIGN_LIMIT),
         text_limit=text_limit,
+        campaigns_pending=campaigns.pending,
+        campaigns_as_of=campaigns.computed_at,
     )
 
 

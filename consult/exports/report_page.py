@@ -69,6 +69,12 @@ def percent(share: float) -> str:
     return format_percent(share, "#,##0.#%")
 
 
+def _other_language(text) -> str:
+    """The language `text` is shown in when it is not the page's (a label not translated yet), else ""."""
+    shown = text.render()
+    return shown.lang if shown.is_fallback else ""
+
+
 def question_chart(result: QuestionResult) -> Markup:
     """Counts and shares of a choice, yes/no, scale or multiple-choice question; first places of a ranking."""
     if not result.options:
@@ -81,7 +87,7 @@ def question_chart(result: QuestionResult) -> Markup:
     description = _("Several answers could be chosen: the shares add up to more than 100%.") \
         if result.kind is QuestionType.MULTIPLE_CHOICE else ""
     return bar_chart(f"question-{result.question.id}", title, bars, _("Answer"), _("Respondents"),
-                     _("Share of those who answered"), description)
+                     _("Share of those who answered"), description, title_lang=_other_language(result.question.label))
 
 
 def participation_charts(report: Report) -> dict[str, Markup]:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from consult.audit import record_now
 from consult.consultations.extensions import consultation_section
 from consult.consultations.models import Consultation
 from consult.consultations.queries import consultation_by_slug
@@ -85,6 +86,9 @@ def compilation_export(slug: str, extension: str):
     if errors:
         return _invalid(consultation, errors)
     options = compilation.Options(filters=filters, language=language, include_all=include == "all")
+    # Names of members and their comments leave the platform: who took them, and which, is kept.
+    record_now(current_user._get_current_object(), "data_exported", consultation, kind="compilation",
+               format=extension, filters=filters.to_args(), lang=language, include=include or None)
     with force_locale(language):
         if extension == "docx":
             body = compilation.write_docx(consultation, options)

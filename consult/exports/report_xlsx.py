@@ -76,7 +76,7 @@ class _SummarySheet:
         self.row = 0
 
     def text(self, column: int, value, bold: bool = False) -> None:
-        self.sheet.write_string(self.row, column, str(value), self.bold if bold else self.book.wrap_format)
+        self.book.write_text(self.sheet, self.row, column, str(value), self.bold if bold else self.book.wrap_format)
 
     def number(self, column: int, value, share: bool = False) -> None:
         if value is not None:

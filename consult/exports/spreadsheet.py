@@ -47,15 +47,31 @@ def _csv_text(value: Any) -> str:
     return str(neutralise(str(value)))
 
 
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+_WRITTEN_AS_IS = frozenset({int, float, Decimal})  # the csv module writes these (and None, as "") itself
+
+
+def csv_cells(row: Sequence[Any]) -> list[Any]:
+    """A row ready for csv.writer: text neutralised, dates and booleans spelled out; the same as `_csv_text`
+    cell by cell, written inline because every exported cell passes here."""
+    return [
+        ("'" + cell if cell[:1] in _FORMULA_STARTS else cell) if isinstance(cell, str)
+        else cell if cell is None or cell.__class__ in _WRITTEN_AS_IS
+        else _csv_text(cell)
+        for cell in row
+    ]
+
+
 def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """UTF-8 CSV with a byte-order mark (Excel reads accents right) and RFC 4180 quoting, a chunk at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     buffer.write(UTF8_BOM)
     writer.writerow([_csv_text(cell) for cell in header])
+    writerow = writer.writerow
     pending = 0
     for row in rows:
-        writer.writerow([_csv_text(cell) for cell in row])
+        writerow(csv_cells(row))
         pending += 1
         if pending >= CSV_CHUNK_ROWS or buffer.tell() >= CSV_CHUNK_BYTES:
             yield buffer.getvalue()
@@ -93,12 +109,20 @@ class XlsxBook:
         for column, title in enumerate(header):
             width = widths[column] if widths and column < len(widths) else min(max(len(title) + 4, 12), self.MAX_WIDTH)
             sheet.set_column(column, column, width)
-            sheet.write_string(0, column, str(title), self.header_format)
+            self.write_text(sheet, 0, column, str(title), self.header_format)
         sheet.freeze_panes(1, 0)
         count = 0
+        # The commonest cells (plain text, whole and decimal numbers) take the short way; see `_write` for the rest.
+        write_string, write_number, wrap = sheet.write_string, sheet.write_number, self.wrap_format
         for count, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
-                self._write(sheet, count, column, value)
+                kind = value.__class__
+                if kind is str and not value.startswith("<r>"):
+                    write_string(count, column, value, wrap)
+                elif kind is int or kind is float:
+                    write_number(count, column, value)
+                elif value is not None:
+                    self._write(sheet, count, column, value)
         sheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
         return count
 
@@ -112,8 +136,20 @@ class XlsxBook:
         elif isinstance(value, datetime):
             sheet.write_datetime(row, column, value.replace(tzinfo=None), self.date_format)
         else:
-            # write_string never evaluates: a leading "=" stays text in the cell.
-            sheet.write_string(row, column, str(value), self.wrap_format)
+            self.write_text(sheet, row, column, str(value), self.wrap_format)
+
+    @staticmethod
+    def write_text(sheet, row: int, column: int, text: str, cell_format=None) -> None:
+        """Text as text: never evaluated (a leading "=" stays text), never copied into the file as markup.
+
+        In constant-memory mode xlsxwriter copies a string shaped like "<r>…</r>" into the sheet unescaped, taking
+        it for its own rich text: a participant could slip a formula into the cell that way. Such text is written
+        as a rich string of three plain runs instead, which xlsxwriter escapes and a spreadsheet shows as one text.
+        """
+        if text.startswith("<r>") and text.endswith("</r>"):
+            sheet.write_rich_string(row, column, text[:1], text[1:2], text[2:], cell_format)
+        else:
+            sheet.write_string(row, column, text, cell_format)
 
     def close(self) -> str:
         self.workbook.close()

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from consult.audit import record_now
 from consult.consultations.queries import consultation_by_slug
 from consult.directory.stakeholders import StakeholderType, country_name, sort_key
 from consult.extensions import db
@@ -230,6 +231,8 @@ def nonrespondents_csv(slug: str, survey_id: int):
     if not _viewer().has_role(Role.STAFF):
         abort(403)
     filename = f"nonrespondents-{consultation.slug}-{survey.id}.csv"
+    # Names and addresses leave the platform: who took them is kept.
+    record_now(_viewer(), "data_exported", consultation, kind="nonrespondents", format="csv", survey=survey.id)
     return HttpResponse(
         stream_with_context(_nonrespondent_lines(survey)),
         mimetype="text/csv",

@@ -151,3 +151,16 @@ def test_drafts_and_other_consultations_are_not_read(app, scene):
 def test_normalise_keeps_letters_of_every_script():
     assert normalise("L'Accord — «très» URGENT!  ÉTÉ 2026") == ["l", "accord", "très", "urgent", "été", "2026"]
     assert normalise("Ваш ответ, 谢谢 🙂") == ["ваш", "ответ", "谢谢"]
+
+
+def test_a_campaign_of_thousands_of_copies_is_grouped_in_linear_work(app):
+    """A group keeps a few texts in the similarity index: each new copy meets a handful of candidates."""
+    from consult.exports.campaigns import _Grouper
+
+    grouper = _Grouper()
+    for number, text in enumerate(near_copies(3000) + varied_texts(500)):
+        grouper.add(number, text, "intermediary")
+    groups = list(grouper.groups())
+
+    assert len(grouper._index.keys) < 600
+    assert max(len(positions) for positions, _rep, _types in groups) >= 2900
