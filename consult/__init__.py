@@ -12,12 +12,14 @@ from sqlalchemy.engine import Engine
 from config import DEFAULT_SECRET_KEY, config_from_environment
 from consult.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from consult.i18n import select_locale, select_timezone
+from consult.security import CleanInputRequest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config_object=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = CleanInputRequest
     app.config.from_object(config_object or config_from_environment())
     _refuse_insecure_production(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

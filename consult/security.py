@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, Request, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.datastructures import ImmutableMultiDict
 
 
 class Role(enum.StrEnum):
@@ -83,3 +84,18 @@ def install_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+class CleanInputRequest(Request):
+    """A request whose form fields never hold NUL: it is never meant, and PostgreSQL refuses it in text.
+
+    Removed once, here, so no form anywhere can turn it into a server error; files are left as they came.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)]
+            )

@@ -12,8 +12,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -172,12 +173,16 @@ def _new_url(slug: str, paragraph_id: int | None, parent_id: int | None) -> str:
 # --- Drafts kept while the session had expired ---------------------------------------
 
 
-@bp.before_app_request
-def claim_kept_comments():
-    """After signing in again, the comments kept for this browser become the person's drafts."""
-    if COMMENT_DRAFT_SESSION_KEY not in session or not current_user.is_authenticated:
+@bp.record_once
+def _claim_at_sign_in(state) -> None:
+    user_logged_in.connect(claim_kept_comments, state.app)
+
+
+def claim_kept_comments(app, user, **extra) -> None:
+    """At sign-in (a POST, never a page view), the comments kept for this browser become the person's drafts."""
+    if COMMENT_DRAFT_SESSION_KEY not in session:
         return
-    if drafts.claim_session_drafts(_user()):
+    if drafts.claim_session_drafts(user):
         flash(
             _(
                 "You were signed out while writing a comment. It was kept and is back in its form below: "
@@ -293,6 +298,12 @@ def post(slug: str):
 
 def _save_draft(consultation: Consultation, form: CommentForm, target, content: service.CommentInput):
     fields = content.as_fields()
+    too_long = [name for name in ("body", "proposed_wording") if len(fields.get(name) or "") > drafts.MAX_FIELD_LENGTH]
+    if too_long:  # a draft is never cut short behind the person's back
+        message = _("This text is too long to keep as a draft: at most %(limit)s characters.",
+                    limit=format_decimal(drafts.MAX_FIELD_LENGTH))
+        _show_errors(form, dict.fromkeys(too_long, message))
+        return _new_page(consultation, form, target, 400)
     if drafts.has_text(fields):
         drafts.save_for_user(_user(), consultation.id, target.context, fields)
         flash(_("Your draft is saved. It will be in this form when you come back."), "success")

@@ -6,10 +6,13 @@ import html
 import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from consult.i18n import LocalizedText
 from consult.markup import render_markdown
 
 _TAG = re.compile(r"<[^>]*>")
@@ -64,8 +67,18 @@ def proposed_change_to(paragraph, proposed: str | None, language: str) -> Propos
     of the paragraph the proposal resembles most (the comment's language first
     when several resemble it equally).
     """
-    shown = paragraph.text.render(language)
-    candidates = {shown.lang: shown.text, **{code: text for code, text in paragraph.text.texts.items() if text}}
+    text = paragraph.text
+    return _proposed_change_to(tuple(text.texts.items()), text.original, proposed, language, str(get_locale()))
+
+
+# Pages show the same proposals again and again; the comparison depends only on these arguments
+# (the interface locale labels the insertions and deletions).
+@lru_cache(maxsize=4096)
+def _proposed_change_to(texts: tuple[tuple[str, str], ...], original: str, proposed: str | None, language: str,
+                        _interface_locale: str) -> ProposedChange:
+    localized = LocalizedText(dict(texts), original)
+    shown = localized.render(language)
+    candidates = {shown.lang: shown.text, **{code: text for code, text in localized.texts.items() if text}}
     proposed_words = plain_words(proposed)
 
     def resemblance(code: str) -> float:

@@ -112,6 +112,25 @@ def stored_values(response: Response | None) -> dict[int, Any]:
     return {answer.question_id: answer.value for answer in response.answers} if response else {}
 
 
+def repeats_last_write(
+    response: Response | None, user, values: Mapping[int, Any], base_version: int, consent: str | None = None
+) -> bool:
+    """The response already holds exactly this write, made by this person from the same version.
+
+    That is the same form sent twice: a double click, or a resend after an answer was lost. The second
+    request then answers as the first did, instead of reporting a conflict with oneself. `consent`
+    given: a submission; None: a draft.
+    """
+    if response is None or response.version != base_version + 1 or response.last_edited_by_id != user.id:
+        return False
+    if consent is None:
+        if response.status != ResponseStatus.DRAFT.value:
+            return False
+    elif response.status != ResponseStatus.SUBMITTED.value or response.consent != consent:
+        return False
+    return stored_values(response) == dict(values)
+
+
 def known_files(response: Response | None) -> dict[int, dict[int, str]]:
     """{question id: {file id: filename}} of the files kept with the response."""
     if response is None or response.id is None:

@@ -216,7 +216,9 @@ def save(slug: str, survey_id: int):
     try:
         response = answering.save_draft(survey, user, response, cleaned, base_version, current_locale_code())
     except answering.Conflict as conflict:
-        return _conflict_page(survey, conflict, cleaned, reading)
+        if not answering.repeats_last_write(conflict.response, user, cleaned.values, base_version):
+            return _conflict_page(survey, conflict, cleaned, reading)
+        response = conflict.response  # the same form sent twice: the first one saved it
     except answering.Refused as refused:
         return _refused_page(survey, response, refused)
     if action == "review":
@@ -275,13 +277,15 @@ def submit(slug: str, survey_id: int):
     survey = _survey_or_404(slug, survey_id)
     user = _user()
     response = answering.find_response(survey, user)
-    problem = answering.refusal(survey, user, response)
-    if problem is not None:
-        return _refused_page(survey, response, problem)
     reading = read_answers(survey.ordered_questions(), request.form, None, answering.known_files(response))
     cleaned = answering.clean(survey, reading)
     base_version = _base_version()
     consent = request.form.get("consent")
+    problem = answering.refusal(survey, user, response)
+    if problem is not None:
+        if answering.repeats_last_write(response, user, cleaned.values, base_version, consent):
+            return _submitted(survey, answering.Submitted(response, email_sent=True))  # sent twice: already in
+        return _refused_page(survey, response, problem)
     if cleaned.errors:
         return _render_answer(survey, response, data=request.form, errors=cleaned.errors, status=400,
                               version=base_version)
@@ -290,15 +294,21 @@ def submit(slug: str, survey_id: int):
     except answering.Invalid as invalid:
         return _render_review(survey, response, cleaned.values, base_version, invalid.errors, consent, status=400)
     except answering.Conflict as conflict:
-        return _conflict_page(survey, conflict, cleaned, reading)
+        if not answering.repeats_last_write(conflict.response, user, cleaned.values, base_version, consent):
+            return _conflict_page(survey, conflict, cleaned, reading)
+        done = answering.Submitted(conflict.response, email_sent=True)  # the first of two identical submits
     except answering.Refused as refused:
         return _refused_page(survey, response, refused)
+    return _submitted(survey, done)
+
+
+def _submitted(survey: Survey, done: answering.Submitted):
     flash(_("Your response is submitted. Your receipt number is %(number)s.", number=done.response.receipt_number),
           "success")
     if not done.email_sent:
         flash(_("We could not send the confirmation email. Your response is safely submitted; print or note "
                 "this receipt instead."), "warning")
-    return redirect(url_for("surveys.receipt", slug=slug, survey_id=survey_id), 303)
+    return redirect(url_for("surveys.receipt", slug=survey.consultation.slug, survey_id=survey.id), 303)
 
 
 # --- Autosave ----------------------------------------------------------------------------

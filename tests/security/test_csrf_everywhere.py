@@ -23,9 +23,18 @@ CSRF_EXEMPT_VIEWS = {
 # any page shows apart from the audit log itself. Nothing else may write on GET (no claimed comment drafts, no
 # response created by opening a questionnaire, no audit row for merely viewing a page).
 AUDITED_DOWNLOAD = ("audit_event", "downloading personal data is recorded in the audit log")
+# Campaign groups are derived from the texts and kept until a text changes (consult/exports/campaign_analysis.py):
+# the first page to need them after a change stores them. A cache, not a change anyone can see.
+KEPT_CAMPAIGNS = ("campaign_analysis", "campaign groups worked out from the texts are kept until a text changes")
 GET_WRITES_ALLOWED: dict[str, tuple[str, str]] = {
     "exports.export_comments": AUDITED_DOWNLOAD,
     "exports.export_responses": AUDITED_DOWNLOAD,
+    "exports.compilation_export": AUDITED_DOWNLOAD,
+    "surveys.nonrespondents_csv": AUDITED_DOWNLOAD,
+    "exports.report": KEPT_CAMPAIGNS,
+    "exports.report_workbook": KEPT_CAMPAIGNS,
+    "exports.campaigns": KEPT_CAMPAIGNS,
+    "exports.campaign": KEPT_CAMPAIGNS,
 }
 
 
