@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,6 +31,13 @@ def render_markdown(source: str | None) -> Markup:
     """Markdown to safe HTML; links get rel="nofollow ugc noopener"."""
     if not source:
         return Markup("")
+    return _rendered(source)
+
+
+# The HTML depends on the source alone, and pages show the same comments again and again:
+# a thread of many comments would otherwise parse and sanitise every one on every view.
+@lru_cache(maxsize=8192)
+def _rendered(source: str) -> Markup:
     html = _demote_headings(_markdown.render(source))
     cleaned = nh3.clean(
         html,

@@ -58,8 +58,12 @@ def is_country_code(value: str) -> bool:
 
 
 def country_name(code: str, locale: str | None = None) -> str:
-    code = (code or "").upper()
-    names = Locale.parse(locale or current_locale_code()).territories
+    return _country_name((code or "").upper(), locale or current_locale_code())
+
+
+@lru_cache(maxsize=4096)  # Locale.parse on every call was a visible cost of pages listing many organizations
+def _country_name(code: str, locale: str) -> str:
+    names = Locale.parse(locale).territories
     if code in names:
         return names[code]
     country = pycountry.countries.get(alpha_2=code)
