@@ -1,7 +1,7 @@
 """CSV export of survey answers through the app, against PostgreSQL's own COPY of the same rows.
 
 Usage: .venv/bin/python bench/export_vs_copy.py [responses] [questions]
-Seeds a throwaway PostgreSQL database (consult_bench_exports on 127.0.0.1, user postgres),
+Seeds a throwaway PostgreSQL database (consult_bench_copy on 127.0.0.1, user postgres),
 then times, in the same run, (a) the app's streamed CSV export of every response
 and (b) `COPY (SELECT ...) TO STDOUT` of the answer rows through psql, and prints
 rows per second for both and their ratio. A first, partial answer to issue 7.
@@ -23,14 +23,14 @@ from werkzeug.datastructures import MultiDict
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the project root
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/consult_bench_exports"
+BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/consult_bench_copy"
 
 
 def fresh_database() -> None:
     engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS consult_bench_exports WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE consult_bench_exports"))
+        connection.execute(text("DROP DATABASE IF EXISTS consult_bench_copy WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE consult_bench_copy"))
     engine.dispose()
 
 
@@ -99,7 +99,7 @@ def time_copy() -> tuple[float, int]:
     query = ("COPY (SELECT a.response_id, a.question_id, a.value FROM survey_answer a "
              "ORDER BY a.response_id, a.question_id) TO STDOUT WITH CSV")
     started = time.perf_counter()
-    output = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "consult_bench_exports", "-c", query],
+    output = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "consult_bench_copy", "-c", query],
                             capture_output=True, check=True).stdout
     return time.perf_counter() - started, len(output)
 

@@ -147,3 +147,20 @@ def test_comment_exports_use_a_fixed_number_of_queries(app, staff_client, survey
                            paragraph_id=document.paragraph_ids[n % 2])
     many = export_statements(app, staff_client, path)
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_a_download_abandoned_halfway_leaves_the_next_requests_working(app, staff_client):
+    """The browser goes away mid-export: the half-read stream (COPY on PostgreSQL) is dropped cleanly."""
+    survey = make_survey(app, questions=1)
+    add_responses(app, survey, 3_000)
+    path = f"/consultations/{survey.slug}/export/responses.csv"
+    response = staff_client.get(path, buffered=False)
+    assert response.status_code == 200
+    chunks = iter(response.response)
+    assert next(chunks) and next(chunks)  # a little of it read, then the connection closes
+    response.close()
+
+    again = staff_client.get(path)
+    assert again.status_code == 200
+    assert again.get_data(as_text=True).count("\r\n") == 3_001  # header and every response
+    assert staff_client.get(f"/consultations/{survey.slug}").status_code == 200
