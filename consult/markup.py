@@ -31,12 +31,20 @@ def render_markdown(source: str | None) -> Markup:
     """Markdown to safe HTML; links get rel="nofollow ugc noopener"."""
     if not source:
         return Markup("")
+    return _remembered(source) if len(source) <= REMEMBERED_LENGTH else _rendered(source)
+
+
+# The HTML depends on the source alone, and pages show the same comments again and again: a thread of many
+# comments would otherwise parse and sanitise every one on every view. Only texts of ordinary length are kept,
+# so that the cache stays a few megabytes per worker whatever people write.
+REMEMBERED_LENGTH = 2_000
+
+
+@lru_cache(maxsize=8192)
+def _remembered(source: str) -> Markup:
     return _rendered(source)
 
 
-# The HTML depends on the source alone, and pages show the same comments again and again:
-# a thread of many comments would otherwise parse and sanitise every one on every view.
-@lru_cache(maxsize=8192)
 def _rendered(source: str) -> Markup:
     html = _demote_headings(_markdown.render(source))
     cleaned = nh3.clean(
