@@ -138,17 +138,6 @@ class QuestionColumns:
         elif self.kind is QuestionType.SINGLE_CHOICE and not self.has_other:
             self.plain_class, self.lookup = str, self.options
 
-    def cells(self, value: Any) -> list[Any]:
-        if value is None:
-            return [None] * self.width
-        try:
-            cells = self.fill(value)
-        except (AttributeError, TypeError, ValueError, KeyError):
-            cells = None
-        if cells is None or len(cells) != self.width:
-            return self.as_stored(value)
-        return cells
-
     def as_stored(self, value: Any) -> list[Any]:
         """A value of an unexpected shape is exported as stored rather than lost."""
         return [value if isinstance(value, str) else json_text(value)] + [None] * (self.width - 1)
@@ -157,7 +146,7 @@ class QuestionColumns:
         return self.options.get(code, str(code))  # a code no longer offered: as stored
 
     # One way of filling the columns per kind of question, chosen once (`_CELLS_BY_KIND`): a value of another
-    # shape gives None (or raises), and `cells` exports it as stored.
+    # shape gives None (or raises), and `SurveyLayout.answer_cells` exports it as stored.
 
     def _single_choice(self, value: Any) -> list[Any] | None:
         choice, other = (value["choice"], value.get("other")) if isinstance(value, dict) else (value, None)
