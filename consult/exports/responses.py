@@ -180,6 +180,8 @@ class QuestionColumns:
         return [self.yes_no.get(value, value)]
 
     def _number(self, value: Any) -> list[Any] | None:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None  # a list or an object is no number: exported as stored (JSON), not as Python's repr
         return [_number(value)]
 
     def _file(self, value: Any) -> list[Any] | None:

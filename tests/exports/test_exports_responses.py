@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
 
 import pytest
 
+from consult.extensions import db
+from consult.surveys.models import Answer, Response
 from tests.exports.test_exports_support import (
     CONTROL_TEXT,
     EMOJI_TEXT,
@@ -19,7 +24,9 @@ from tests.exports.test_exports_support import (
     read_xlsx,
     sheet_records,
 )
+from tests.helpers import create_organization, create_user
 from tests.surveys.factories import create_survey
+from tests.surveys.test_responses_support import add_response
 
 
 @pytest.fixture
@@ -258,3 +265,30 @@ def test_an_answer_of_an_unexpected_shape_is_exported_as_stored(app, staff_clien
     spanish = next(r for r in rows if r["Respondent"] == "José Núñez")
     assert spanish["Priorities: rank 1"] == '{"unexpected":true}'
     assert spanish["Priorities: rank 2"] == ""
+
+
+def test_answers_of_an_unexpected_shape_are_written_as_stored(app, staff_client):
+    """A value its question does not expect (data from an older version, a bulk load) is kept, not dropped."""
+    data = make_answered_consultation(app)
+    with app.app_context():
+        organization = create_organization(name="Odd shapes", country="FR", stakeholder_type="customs")
+        person = create_user(display_name="Odd", organization_id=organization.id)
+        response_id = add_response(data.survey_id, person.id, "submitted", {"Q1": "plain"})
+        response = db.session.get(Response, response_id)
+        odd = {"Q3": ["apple", "pear"], "Q4": "post", "Q6": "=SUM(A1)", "Q7": {"n": 1}, "Q9": {"first": "r1"},
+               "Q10": ["c1"], "Q11": "evidence.pdf", "Q2": 42}
+        codes = {q.code: q.id for q in response.survey.questions}
+        for code, value in odd.items():
+            db.session.add(Answer(response_id=response_id, question_id=codes[code], value=value))
+        db.session.commit()
+    records = list(csv.DictReader(io.StringIO(staff_client.get(export_url(data, "responses.csv", labels="codes"))
+                                              .get_data().decode("utf-8-sig"), newline="")))
+    row = next(r for r in records if r["respondent"] == "Odd")
+    assert json.loads(row["Q3"]) == ["apple", "pear"]
+    assert row["Q4.post"] == "post" and row["Q4"] == ""
+    assert row["Q6"] == "'=SUM(A1)"  # still inert
+    assert json.loads(row["Q7"]) == {"n": 1}
+    assert json.loads(row["Q9.1"]) == {"first": "r1"}
+    assert json.loads(row["Q10.m1"]) == ["c1"]
+    assert row["Q11"] == "evidence.pdf"
+    assert row["Q2"] == "42"
