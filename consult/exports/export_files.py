@@ -19,7 +19,7 @@ from consult.exports.comments import CommentsExport
 from consult.exports.export_labels import Labels
 from consult.exports.filters import ExportFilters
 from consult.exports.responses import ResponsesExport, export_surveys
-from consult.exports.spreadsheet import XlsxBook, stream_csv
+from consult.exports.spreadsheet import XlsxBook, stream_csv, stream_csv_lines
 from consult.i18n import utcnow
 
 KINDS = ("responses", "comments")
@@ -133,6 +133,10 @@ def text_chunks(export, format: str, progress: Progress | None = None) -> Iterat
     """A CSV or JSON export as text, a chunk at a time."""
     if format == "json":
         yield from export.json_chunks(utcnow(), on_row=progress)
+        return
+    if isinstance(export, ResponsesExport):  # one survey: build_export refuses a CSV of several
+        header, lines = export.csv_table()
+        yield from stream_csv_lines(header, _counted(lines, progress))
         return
     ((_name, header, rows),) = list(export.sheets())  # a CSV holds exactly one table
     yield from stream_csv(header, _counted(rows, progress))

@@ -26,6 +26,7 @@ from consult.directory.models import Group, Organization, User, group_organizati
 from consult.directory.stakeholders import STAKEHOLDER_LABELS, country_name, sort_key
 from consult.exports.export_labels import Labels, json_text, utc_iso
 from consult.exports.filters import ExportFilters
+from consult.exports.spreadsheet import FORMULA_STARTS, csv_cells, csv_field, csv_line
 from consult.extensions import db
 from consult.i18n import LOCALES, language_name
 from consult.surveys.models import (
@@ -40,6 +41,7 @@ from consult.surveys.models import (
 )
 
 BATCH = 1000
+CSV_MEMO_SIZE = 4096  # distinct values remembered per question (see QuestionColumns.csv_cells)
 
 # The respondent's choice as the secretariat reads it (the answer form's wording speaks to the respondent).
 CONSENT_LABELS = {
@@ -137,6 +139,38 @@ class QuestionColumns:
             self.plain_class, self.lookup = str, self.yes_no
         elif self.kind is QuestionType.SINGLE_CHOICE and not self.has_other:
             self.plain_class, self.lookup = str, self.options
+        # The CSV writes the same cells as one piece of a line: csv_cells() makes them text (neutralised), and
+        # they are quoted and joined as the csv module would. Labels are made so once, here, and so are the pieces
+        # of values that repeat (choices, rankings, matrices), up to CSV_MEMO_SIZE of them.
+        self.csv_lookup = {code: csv_line(csv_cells([label])) for code, label in self.lookup.items()} \
+            if self.lookup else None
+        self.csv_blank = "," * (self.width - 1)
+        self._csv_memo: dict[Any, str] = {}
+
+    def cells(self, value: Any) -> list[Any]:
+        """The columns a stored value (not None) fills, or the value as stored when it has another shape."""
+        try:
+            filled = self.fill(value)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            filled = None
+        return filled if filled is not None and len(filled) == self.width else self.as_stored(value)
+
+    def csv_piece(self, value: Any) -> str:
+        """`cells` as the CSV writes them, joined. Remembered by value: a list or an object by its items (the same
+        JSON shape always gives the same cells; only values the answer form never stores, such as true beside 1 in
+        one question, could share a key)."""
+        kind = value.__class__
+        key = value if kind is str else tuple(value) if kind is list else tuple(value.items()) if kind is dict else None
+        memo = self._csv_memo
+        try:
+            found = memo.get(key) if key is not None else None
+        except TypeError:  # a list or an object holding lists or objects
+            key = found = None
+        if found is None:
+            found = csv_line(csv_cells(self.cells(value)))
+            if key is not None and len(memo) < CSV_MEMO_SIZE:
+                memo[key] = found
+        return found
 
     def as_stored(self, value: Any) -> list[Any]:
         """A value of an unexpected shape is exported as stored rather than lost."""
@@ -261,11 +295,12 @@ class SurveyLayout:
         self.survey = survey
         self.questions = [QuestionColumns(q, labels) for q in survey.ordered_questions()]
         self.header = fixed_header + [h for q in self.questions for h in q.headers]
+        self._csv_plan = [(q.key, q.plain_class, q.csv_lookup, q.csv_blank, q) for q in self.questions]
         # Numbered, so that two surveys with the same title still get two sheets (sheet names must be unique).
         self.sheet_name = f"{number} {labels.text(survey.title)}"
 
     def answer_cells(self, values: dict[str, Any]) -> list[Any]:
-        # The hot loop of every responses export: text answers take the short way.
+        # The hot loop of the XLSX and JSON-less exports: text answers take the short way.
         cells: list[Any] = []
         append, extend, get = cells.append, cells.extend, values.get
         for question in self.questions:
@@ -276,13 +311,30 @@ class SurveyLayout:
                 lookup = question.lookup
                 append(value if lookup is None else lookup.get(value, value))
             else:
-                try:
-                    filled = question.fill(value)
-                except (AttributeError, TypeError, ValueError, KeyError):
-                    filled = None
-                extend(filled if filled is not None and len(filled) == question.width
-                       else question.as_stored(value))
+                extend(question.cells(value))
         return cells
+
+    def csv_answer_pieces(self, values: dict[str, Any]) -> list[str]:
+        """The answers' part of a CSV line, a piece per question: `answer_cells` as csv_cells() makes them, quoted
+        as the csv module quotes. The hot loop of every CSV export."""
+        pieces: list[str] = []
+        append, get = pieces.append, values.get
+        starts, field = FORMULA_STARTS, csv_field
+        for key, plain_class, csv_lookup, blank, question in self._csv_plan:
+            value = get(key)
+            if value is None:
+                append(blank)
+            elif value.__class__ is plain_class:
+                if csv_lookup is not None:
+                    piece = csv_lookup.get(value)
+                    append(piece if piece is not None else field("'" + value if value[:1] in starts else value))
+                elif plain_class is str:
+                    append(field("'" + value if value[:1] in starts else value))
+                else:
+                    append(str(value))  # a whole number
+            else:
+                append(question.csv_piece(value))
+        return pieces
 
 
 # --- The export -------------------------------------------------------------------
@@ -410,6 +462,17 @@ class ResponsesExport:
     def rows(self, layout: SurveyLayout) -> Iterator[list[Any]]:
         for row, values in self._stream([layout.survey]):
             yield self._fixed_cells(row) + layout.answer_cells(values)
+
+    def csv_table(self) -> tuple[list[str], Iterator[str]]:
+        """The header and the lines of the CSV (one survey): what stream_csv would write for `sheets()`."""
+        (layout,) = self.layouts
+        return layout.header, self._csv_lines(layout)
+
+    def _csv_lines(self, layout: SurveyLayout) -> Iterator[str]:
+        for row, values in self._stream([layout.survey]):
+            pieces = layout.csv_answer_pieces(values)
+            pieces.insert(0, csv_line(csv_cells(self._fixed_cells(row))))
+            yield ",".join(pieces) + "\r\n"
 
     def summary(self) -> tuple[str, list[str], list[list[Any]]]:
         """Responses per survey and status (after the filters), for the summary sheet."""

@@ -47,7 +47,7 @@ def _csv_text(value: Any) -> str:
     return str(neutralise(str(value)))
 
 
-_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 _WRITTEN_AS_IS = frozenset({int, float, Decimal})  # the csv module writes these (and None, as "") itself
 
 
@@ -55,19 +55,62 @@ def csv_cells(row: Sequence[Any]) -> list[Any]:
     """A row ready for csv.writer: text neutralised, dates and booleans spelled out; the same as `_csv_text`
     cell by cell, written inline because every exported cell passes here."""
     return [
-        ("'" + cell if cell[:1] in _FORMULA_STARTS else cell) if isinstance(cell, str)
+        ("'" + cell if cell[:1] in FORMULA_STARTS else cell) if isinstance(cell, str)
         else cell if cell is None or cell.__class__ in _WRITTEN_AS_IS
         else _csv_text(cell)
         for cell in row
     ]
 
 
+def csv_field(text: str) -> str:
+    """One text cell as the csv module writes it (RFC 4180, QUOTE_MINIMAL): quoted when it holds a comma, a quote
+    (doubled) or a line break."""
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
+
+
+def csv_line(cells: Sequence[Any]) -> str:
+    """Cells as `csv_cells` makes them, joined as the csv module joins them (without the line end).
+
+    Text is taken as plain `str` first: quoting a Markup would escape the quotes instead of adding them.
+    """
+    return ",".join(["" if cell is None else csv_field(str.__str__(cell)) if isinstance(cell, str) else str(cell)
+                     for cell in cells])
+
+
+def _csv_writer(buffer: io.StringIO):
+    return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def csv_header_line(header: Sequence[str]) -> str:
+    """The header row of a CSV file, as `stream_csv` writes it."""
+    buffer = io.StringIO()
+    _csv_writer(buffer).writerow([_csv_text(cell) for cell in header])
+    return buffer.getvalue()
+
+
+def stream_csv_lines(header: Sequence[str], lines: Iterable[str]) -> Iterator[str]:
+    """`stream_csv` for rows already written as lines (see `csv_line`), a chunk at a time."""
+    chunk = [UTF8_BOM + csv_header_line(header)]
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if len(chunk) > CSV_CHUNK_ROWS or size >= CSV_CHUNK_BYTES:
+            yield "".join(chunk)
+            chunk.clear()
+            size = 0
+    yield "".join(chunk)
+
+
 def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """UTF-8 CSV with a byte-order mark (Excel reads accents right) and RFC 4180 quoting, a chunk at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    buffer.write(UTF8_BOM)
-    writer.writerow([_csv_text(cell) for cell in header])
+    writer = _csv_writer(buffer)
+    buffer.write(UTF8_BOM + csv_header_line(header))
     writerow = writer.writerow
     pending = 0
     for row in rows:
