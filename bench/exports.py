@@ -197,8 +197,11 @@ def _answer(kind: str, language: str, random_: random.Random):
     return {row: random_.choice(("low", "high")) for row in ("speed", "cost", "risk")}  # matrix
 
 
-def add_responses(world: dict, survey: dict, responses: int, seed: int) -> None:
-    """`responses` submitted responses answering every question, written with COPY (the fastest way in)."""
+def add_responses(world: dict, survey: dict, responses: int, seed: int, app=None) -> None:
+    """`responses` submitted responses answering every question, written with COPY (the fastest way in).
+
+    With `app`, the survey's report counts are rebuilt afterwards (otherwise its first report builds them).
+    """
     random_ = random.Random(seed)
     people = world["people"]
     submitted = datetime(2026, 11, 1, tzinfo=UTC)
@@ -224,9 +227,22 @@ def add_responses(world: dict, survey: dict, responses: int, seed: int) -> None:
             cursor.execute("SELECT setval(pg_get_serial_sequence('survey_response', 'id'), "
                            "(SELECT max(id) FROM survey_response))")
         connection.commit()
+    if app is not None:
+        retally(app, survey["id"])
     with psycopg.connect(PSYCOPG_DSN, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE survey_response")
         connection.execute("VACUUM ANALYZE survey_answer")
+        connection.execute("VACUUM ANALYZE survey_tally")
+
+
+def retally(app, survey_id: int) -> None:
+    """Build the report's counts of a survey whose answers COPY wrote (no session hook saw them)."""
+    from consult.extensions import db
+    from consult.surveys.tallies import rebuild_tallies
+
+    with app.app_context():
+        rebuild_tallies(survey_id)
+        db.session.commit()
 
 
 # --- Measuring ---------------------------------------------------------------------
@@ -364,7 +380,7 @@ def measure(scale: str = "small", log=print) -> dict:
     for answers in sorted(set(MEMORY_SIZES) | {TIMED_ANSWERS[scale]}):
         started = time.perf_counter()
         surveys[answers] = add_survey(app, world, f"Exported {answers} answers", QUESTIONS)
-        add_responses(world, surveys[answers], answers // QUESTIONS, seed=answers)
+        add_responses(world, surveys[answers], answers // QUESTIONS, seed=answers, app=app)
         log(f"  seeded {answers:,} answers in {time.perf_counter() - started:.1f} s")
     timed = surveys[TIMED_ANSWERS[scale]]
     result: dict = {"questions": QUESTIONS}
@@ -383,7 +399,7 @@ def measure(scale: str = "small", log=print) -> dict:
         started = time.perf_counter()
         report_world = report_consultation(app, world, responses)
         survey = add_survey(app, report_world, f"Report of {responses} responses", REPORT_QUESTIONS)
-        add_responses(report_world, survey, responses, seed=responses + 1)
+        add_responses(report_world, survey, responses, seed=responses + 1, app=app)
         log(f"  seeded {responses:,} responses for the report in {time.perf_counter() - started:.1f} s")
         result["report"].append(time_report(app, report_world, responses))
         log(f"    report {result['report'][-1]}")

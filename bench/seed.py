@@ -326,6 +326,10 @@ def _seed_responses(db, survey_id: int, count: int, user_orgs, rng: random.Rando
             connection.execute(Answer.__table__.insert(), batch)
             answers += len(batch)
     db.session.commit()
+    from consult.surveys.tallies import rebuild_tallies
+
+    rebuild_tallies(survey_id)  # rows written behind the session: the report's counts are built from them
+    db.session.commit()
     if connection.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
             auto.execute(text("VACUUM ANALYZE"))

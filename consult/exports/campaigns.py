@@ -39,7 +39,17 @@ from consult.comments.models import Comment, CommentStatus
 from consult.consultations.models import Consultation
 from consult.directory.models import Organization
 from consult.extensions import db
-from consult.surveys.models import Answer, Question, QuestionType, Response, ResponseStatus, Survey
+from consult.surveys.models import (
+    Answer,
+    Question,
+    QuestionType,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyTally,
+    SurveyTallyState,
+)
+from consult.surveys.tallies import ANSWERED
 
 NUM_PERM = 128
 SEED = 20_260_501  # fixed: the permutations, hence the groups, are the same on every run
@@ -215,16 +225,13 @@ def _texts(kind: str, ids: set[int]) -> dict[int, tuple[str, str]]:
 
 
 def texts_fingerprint(consultation: Consultation) -> tuple[str, int]:
-    """(what changes whenever a text that grouping reads changes, how many texts there are), in two queries."""
-    answers = db.session.execute(
-        select(func.count(Answer.id), func.max(Answer.id), func.max(Response.last_edited_at),
-               func.max(Response.submitted_at))
-        .join(Response, Answer.response_id == Response.id)
-        .join(Survey, Response.survey_id == Survey.id)
-        .join(Question, Answer.question_id == Question.id)
-        .where(Survey.consultation_id == consultation.id, Response.status == ResponseStatus.SUBMITTED.value,
-               Question.question_type.in_(TEXT_QUESTION_TYPES))
-    ).one()
+    """(what changes whenever a text that grouping reads changes, how many texts there are), in a few queries.
+
+    Text answers change only with their response (submitted again, withdrawn, deleted): the responses' count,
+    last id and last times say when; how many texts there are comes from the survey tallies when every survey
+    of the consultation has them (a few rows), else from the answers.
+    """
+    answers = [*_submitted_responses_state(consultation), _text_answer_count(consultation)]
     comments = db.session.execute(
         select(func.count(Comment.id), func.max(Comment.id), func.max(Comment.edited_at),
                func.max(Comment.moderated_at), func.max(Comment.withdrawn_at), func.max(Comment.created_at))
@@ -233,7 +240,40 @@ def texts_fingerprint(consultation: Consultation) -> tuple[str, int]:
     parts = [*answers, *comments]
     key = "|".join("" if part is None else part.isoformat() if hasattr(part, "isoformat") else str(part)
                    for part in parts)
-    return hashlib.blake2b(key.encode(), digest_size=20).hexdigest(), answers[0] + comments[0]
+    return hashlib.blake2b(key.encode(), digest_size=20).hexdigest(), int(answers[-1]) + comments[0]
+
+
+def _submitted_responses_state(consultation: Consultation):
+    return db.session.execute(
+        select(func.count(Response.id), func.max(Response.id), func.max(Response.last_edited_at),
+               func.max(Response.submitted_at))
+        .join(Survey, Response.survey_id == Survey.id)
+        .where(Survey.consultation_id == consultation.id, Response.status == ResponseStatus.SUBMITTED.value)
+    ).one()
+
+
+def _text_answer_count(consultation: Consultation) -> int:
+    surveys, tallied = db.session.execute(
+        select(func.count(Survey.id), func.count(SurveyTallyState.survey_id))
+        .outerjoin(SurveyTallyState, SurveyTallyState.survey_id == Survey.id)
+        .where(Survey.consultation_id == consultation.id)
+    ).one()
+    if surveys == tallied:
+        return db.session.scalar(
+            select(func.coalesce(func.sum(SurveyTally.count), 0))
+            .join(Survey, SurveyTally.survey_id == Survey.id)
+            .join(Question, SurveyTally.question_id == Question.id)
+            .where(Survey.consultation_id == consultation.id, SurveyTally.key == ANSWERED,
+                   Question.question_type.in_(TEXT_QUESTION_TYPES))
+        )
+    return db.session.scalar(
+        select(func.count(Answer.id))
+        .join(Response, Answer.response_id == Response.id)
+        .join(Survey, Response.survey_id == Survey.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(Survey.consultation_id == consultation.id, Response.status == ResponseStatus.SUBMITTED.value,
+               Question.question_type.in_(TEXT_QUESTION_TYPES))
+    )
 
 
 def campaign_groups(consultation: Consultation, limit: int | None = None) -> list[CampaignGroup]:

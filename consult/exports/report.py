@@ -21,7 +21,6 @@ from consult.directory.models import Group, Organization, group_organization
 from consult.directory.stakeholders import StakeholderType, country_name, sort_key
 from consult.exports.campaign_analysis import current_campaigns
 from consult.exports.filters import ExportFilters
-from consult.exports.json_sql import json_sql_for
 from consult.exports.report_questions import (
     NO_ORGANIZATION,
     TEXT_LIMIT,
@@ -31,10 +30,12 @@ from consult.exports.report_questions import (
     type_label,
 )
 from consult.extensions import db
-from consult.surveys.models import Question, Response, ResponseStatus, Survey
+from consult.surveys.json_sql import json_sql_for
+from consult.surveys.models import Question, Response, Survey
+from consult.surveys.tallies import TALLIED_STATUSES, ensure_tallies
 
-# What a report counts unless a status filter says otherwise.
-COUNTED_RESPONSE_STATUSES = (ResponseStatus.SUBMITTED.value,)
+# What a report counts unless a status filter says otherwise (what the survey tallies count).
+COUNTED_RESPONSE_STATUSES = TALLIED_STATUSES
 # Comments that count as contributions: everything but what was taken back or turned down.
 COUNTED_COMMENT_STATUSES = (CommentStatus.PENDING.value, CommentStatus.PUBLISHED.value, CommentStatus.HIDDEN.value)
 CAMPAIGN_LIMIT = 20
@@ -145,7 +146,10 @@ class Scope:
 def build_report(consultation: Consultation, filters: ExportFilters, text_limit: int = TEXT_LIMIT) -> Report:
     scope = Scope(consultation, filters)
     sql = json_sql_for(db.session)
-    surveys = [SurveyCounter(s, scope.responses(), sql).count(text_limit) for s in report_surveys(consultation)]
+    published = report_surveys(consultation)
+    # Without filters the report covers every submitted response: exactly what the tallies count.
+    tallied = filters.is_empty and ensure_tallies(s.id for s in published)
+    surveys = [SurveyCounter(s, scope.responses(), sql, tallied=tallied).count(text_limit) for s in published]
     campaigns = current_campaigns(consultation)
     return Report(
         consultation=consultation,

@@ -13,22 +13,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import Select, case, func, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from consult.directory.models import Organization
 from consult.directory.stakeholders import StakeholderType, country_name
-from consult.exports.json_sql import JsonSql
 from consult.extensions import db
 from consult.surveys.answer_display import yes_no_text
-from consult.surveys.models import (
-    Answer,
-    OptionKind,
-    PublicationConsent,
-    Question,
-    QuestionType,
-    Response,
-    Survey,
+from consult.surveys.json_sql import JsonSql
+from consult.surveys.models import Answer, OptionKind, Question, QuestionType, Response, Survey
+from consult.surveys.tallies import (
+    ANSWERED,
+    CELL,
+    CHOICE_KINDS,
+    DAY,
+    LISTABLE,
+    LISTABLE_CONSENTS,
+    NUMBER,
+    NUMERIC_KINDS,
+    OPTION,
+    RANK,
+    TEXT_KINDS,
+    respondent_rows,
+    tally_rows,
 )
 from consult.surveys.validation import scale_bounds
 
@@ -36,10 +43,6 @@ from consult.surveys.validation import scale_bounds
 TEXT_LIMIT = 100
 NO_ORGANIZATION = ""  # the stakeholder-type key of respondents without an organization
 
-LISTABLE_CONSENTS = (PublicationConsent.NAMED.value, PublicationConsent.ANONYMOUS.value)
-CHOICE_KINDS = (QuestionType.SINGLE_CHOICE, QuestionType.YES_NO, QuestionType.SCALE)
-TEXT_KINDS = (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
-NUMERIC_KINDS = (QuestionType.SCALE, QuestionType.NUMBER)
 
 # Respondents' organizations under their own alias, so that filters' subqueries on Organization stay independent.
 RespondentOrganization = aliased(Organization, name="respondent_organization")
@@ -138,12 +141,17 @@ class SurveyResult:
 
 
 class SurveyCounter:
-    """Counts one survey's answers within a scope (the responses the report covers)."""
+    """Counts one survey's answers within a scope (the responses the report covers).
 
-    def __init__(self, survey: Survey, scope: list, sql: JsonSql) -> None:
+    `tallied`: the scope is every submitted response and the survey's tallies are built
+    (consult/surveys/tallies.py), so the figures are read from them instead of counted from the answers.
+    """
+
+    def __init__(self, survey: Survey, scope: list, sql: JsonSql, tallied: bool = False) -> None:
         self.survey = survey
         self.scope = scope
         self.sql = sql
+        self.tallied = tallied
         self.questions = survey.ordered_questions()
         self.results = {q.id: QuestionResult(q) for q in self.questions}
 
@@ -161,14 +169,18 @@ class SurveyCounter:
         )
 
     def count(self, text_limit: int = TEXT_LIMIT) -> SurveyResult:
-        by_type = self._respondents()
-        self._answered()
-        self._single_values()
-        self._multiple_choices()
-        self._numbers()
-        self._rankings()
-        self._matrices()
-        self._dates()
+        if self.tallied:
+            by_type = self._respondents_from_tallies()
+            self._from_tallies()
+        else:
+            by_type = self._respondents()
+            self._answered()
+            self._single_values()
+            self._multiple_choices()
+            self._numbers()
+            self._rankings()
+            self._matrices()
+            self._dates()
         self._texts(text_limit)
         self._finish_options()
         return SurveyResult(self.survey, sum(by_type.values()), by_type, [self.results[q.id] for q in self.questions])
@@ -204,6 +216,68 @@ class SurveyCounter:
             result.answered_by_type[key] = result.answered_by_type.get(key, 0) + number
             if result.kind in TEXT_KINDS:
                 result.listable += listable_number
+
+    # --- from the tallies ------------------------------------------------------------
+
+    def _respondents_from_tallies(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for stakeholder_type, number in respondent_rows(self.survey.id):
+            counts[type_key(stakeholder_type)] += number
+        return dict(counts)
+
+    def _from_tallies(self) -> None:
+        """Every figure the scan below computes, from the survey's counts (one query)."""
+        options: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+        numbers: dict[int, list[tuple[Decimal, str, int]]] = defaultdict(list)
+        places: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+        cells: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+        days: dict[int, list[str]] = defaultdict(list)
+        for question_id, key, stakeholder_type, number in tally_rows(self.survey.id):
+            result = self.results.get(question_id)
+            if result is None:
+                continue
+            type_ = type_key(stakeholder_type)
+            if key == ANSWERED:
+                result.answered += number
+                result.answered_by_type[type_] = result.answered_by_type.get(type_, 0) + number
+            elif key == LISTABLE:
+                if result.kind in TEXT_KINDS:
+                    result.listable += number
+            elif key.startswith(OPTION):
+                by_type = options[question_id][key[len(OPTION):]]
+                by_type[type_] = by_type.get(type_, 0) + number
+            elif key.startswith(NUMBER):
+                numbers[question_id].append((Decimal(key[len(NUMBER):]), type_, number))
+            elif key.startswith(RANK):
+                place, code = key[len(RANK):].split(":", 1)
+                found = places[question_id][code]
+                found[0] += int(place) * number
+                found[1] += number
+                found[2] += number if place == "1" else 0
+            elif key.startswith(CELL):
+                row, column = key[len(CELL):].split(":", 1)
+                cells[question_id][(row, column)] += number
+            elif key.startswith(DAY):
+                days[question_id].append(key[len(DAY):])
+        for question_id, by_code in options.items():
+            self.results[question_id].option_by_type = {code: dict(types) for code, types in by_code.items()}
+        for question_id, values in numbers.items():
+            result = self.results[question_id]
+            if result.kind not in NUMERIC_KINDS:
+                continue
+            result.summary = _summary([(value, number) for value, _type, number in values])
+            for type_ in dict.fromkeys(t for _value, t, _number in values):
+                result.summary_by_type[type_] = _summary([(v, n) for v, t, n in values if t == type_])
+        for question_id in self._ids(QuestionType.RANKING):
+            found = {code: (Decimal(total) / Decimal(count), first)
+                     for code, (total, count, first) in places.get(question_id, {}).items() if count}
+            self._set_ranking(question_id, found)
+        for question_id in self._ids(QuestionType.MATRIX):
+            self._set_matrix(question_id, cells.get(question_id, {}))
+        for question_id, found_days in days.items():
+            if self.results[question_id].kind is QuestionType.DATE:
+                self.results[question_id].earliest = min(found_days)
+                self.results[question_id].latest = max(found_days)
 
     # --- choices -----------------------------------------------------------------------
 
@@ -314,15 +388,18 @@ class SurveyCounter:
         for question_id, code, average, first in rows:
             found[question_id][str(code)] = (average, first)
         for question_id in ids:
-            result = self.results[question_id]
-            rows_found = found.get(question_id, {})
-            ranking = []
-            for code, label in _option_list(result.question, rows_found):
-                average, first = rows_found.get(code, (None, 0))
-                ranking.append(RankRow(label, _decimal(average), first, _share(first, result.answered)))
-            ranking.sort(key=lambda r: (r.average_place is None, r.average_place or 0))
-            result.ranking = ranking
-            result.options = [OptionCount(r.label, r.label, r.first_places, r.share_first) for r in ranking]
+            self._set_ranking(question_id, found.get(question_id, {}))
+
+    def _set_ranking(self, question_id: int, rows_found: dict[str, tuple]) -> None:
+        """The ranking table from {option code: (average place, first places)}."""
+        result = self.results[question_id]
+        ranking = []
+        for code, label in _option_list(result.question, rows_found):
+            average, first = rows_found.get(code, (None, 0))
+            ranking.append(RankRow(label, _decimal(average), first, _share(first, result.answered)))
+        ranking.sort(key=lambda r: (r.average_place is None, r.average_place or 0))
+        result.ranking = ranking
+        result.options = [OptionCount(r.label, r.label, r.first_places, r.share_first) for r in ranking]
 
     def _matrices(self) -> None:
         ids = self._ids(QuestionType.MATRIX)
@@ -339,14 +416,18 @@ class SurveyCounter:
         for question_id, row_code, column_code, number in rows:
             counts[question_id][(str(row_code), str(column_code))] = number
         for question_id in ids:
-            result = self.results[question_id]
-            question = result.question
-            columns = question.options_of(OptionKind.COLUMN)
-            result.matrix_columns = [str(c.label) for c in columns]
-            result.matrix_rows = [
-                (str(row.label), [counts[question_id].get((row.code, c.code), 0) for c in columns])
-                for row in question.options_of(OptionKind.ROW)
-            ]
+            self._set_matrix(question_id, counts[question_id])
+
+    def _set_matrix(self, question_id: int, counts: dict[tuple[str, str], int]) -> None:
+        """The matrix table from {(row code, column code): count}."""
+        result = self.results[question_id]
+        question = result.question
+        columns = question.options_of(OptionKind.COLUMN)
+        result.matrix_columns = [str(c.label) for c in columns]
+        result.matrix_rows = [
+            (str(row.label), [counts.get((row.code, c.code), 0) for c in columns])
+            for row in question.options_of(OptionKind.ROW)
+        ]
 
     def _dates(self) -> None:
         ids = self._ids(QuestionType.DATE)
@@ -369,14 +450,21 @@ class SurveyCounter:
         text_ids, other_ids = self.text_question_ids()
         if not (text_ids or other_ids) or limit <= 0:
             return
-        ranked = self.text_query(text_ids, other_ids).add_columns(
-            func.row_number().over(partition_by=Answer.question_id,
-                                   order_by=(Response.submitted_at, Response.id)).label("place")
-        ).subquery()
+        # One query: per question, its first `limit` texts in submission order (an index walk that stops
+        # early), never a ranking of all of them.
+        firsts = [
+            select(self.text_query([question_id] if question_id in text_ids else [],
+                                   [question_id] if question_id in other_ids else [])
+                   .add_columns(Response.submitted_at.label("submitted_at"), Response.id.label("response_id"))
+                   .order_by(Response.submitted_at, Response.id)
+                   .limit(limit)
+                   .subquery())
+            for question_id in text_ids + other_ids
+        ]
+        listed = (union_all(*firsts) if len(firsts) > 1 else firsts[0]).subquery()
         rows = db.session.execute(
-            select(ranked.c.question_id, ranked.c.text, ranked.c.stakeholder_type, ranked.c.country)
-            .where(ranked.c.place <= limit)
-            .order_by(ranked.c.question_id, ranked.c.place)
+            select(listed.c.question_id, listed.c.text, listed.c.stakeholder_type, listed.c.country)
+            .order_by(listed.c.question_id, listed.c.submitted_at, listed.c.response_id)
         )
         for question_id, text, stakeholder_type, country in rows:
             self.results[question_id].texts.append(
@@ -421,6 +509,23 @@ def _option_list(question: Question, found: dict) -> list[tuple[str, str]]:
     codes = {code for code, _label in known}
     extra = [(code, code) for code in found if code not in codes]
     return known + sorted(extra)
+
+
+def _summary(values: list[tuple[Decimal, int]]) -> NumericSummary:
+    """Count, average, median, minimum and maximum of (value, how many times) pairs, as the scan gives them."""
+    values = sorted(values, key=lambda pair: pair[0])
+    count = sum(number for _value, number in values)
+    total = sum((value * number for value, number in values), Decimal(0))
+    wanted = [(count + 1) // 2, (count + 2) // 2]  # the middle place(s), 1-based
+    middle: list[Decimal] = []
+    seen = 0
+    for value, number in values:
+        seen += number
+        while wanted and wanted[0] <= seen:
+            middle.append(value)
+            wanted.pop(0)
+    return NumericSummary(count, _decimal(total / count), _decimal(sum(middle, Decimal(0)) / len(middle)),
+                          _decimal(values[0][0]), _decimal(values[-1][0]))
 
 
 def _share(part: int, whole: int) -> float:

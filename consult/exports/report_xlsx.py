@@ -15,13 +15,13 @@ from flask_babel import gettext as _
 from sqlalchemy import case
 
 from consult.directory.stakeholders import StakeholderType, country_name
-from consult.exports.json_sql import json_sql_for
 from consult.exports.report import Report, Scope
 from consult.exports.report_page import paragraph_label
 from consult.exports.report_questions import NO_ORGANIZATION, SurveyCounter, type_key, type_label
 from consult.exports.spreadsheet import XlsxBook
 from consult.extensions import db
 from consult.i18n import utcnow
+from consult.surveys.json_sql import json_sql_for
 from consult.surveys.models import Answer, QuestionType, Response
 
 CHART_KINDS = (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.YES_NO, QuestionType.SCALE,

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from consult.surveys import builder_views, models, response_views, sections, views  # noqa: F401
+    from consult.surveys import builder_views, models, response_views, sections, tallies, views  # noqa: F401
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(tallies.tallies_command)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     and_,
     false,
@@ -432,3 +433,50 @@ class UploadedFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     response: Mapped[Response] = relationship()
+
+
+# --- Running counts of submitted answers (kept by consult/surveys/tallies.py) ------------------
+
+
+class SurveyTally(db.Model):
+    """How many submitted answers of a question count under `key`, per respondents' stakeholder type.
+
+    Keys: "answered", "listable" (text answers whose authors allow showing them), "o:<code>" (a choice),
+    "n:<number>" (scale and number values), "r:<place>:<code>" (ranking), "m:<row>:<column>" (matrix),
+    "d:<date>" (dates). `stakeholder_type` is that of the respondent's organization, "" without one.
+    """
+
+    __tablename__ = "survey_tally"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "question_id", "key", "stakeholder_type", name="uq_survey_tally_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraint, which starts with it.
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(Text)
+    stakeholder_type: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyRespondentTally(db.Model):
+    """How many submitted responses a survey has, per respondents' stakeholder type ("" without one)."""
+
+    __tablename__ = "survey_respondent_tally"
+    __table_args__ = (UniqueConstraint("survey_id", "stakeholder_type", name="uq_survey_respondent_tally_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraint, which starts with it.
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    stakeholder_type: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyTallyState(db.Model):
+    """A survey whose tallies were built from its answers: from then on they are kept up to date."""
+
+    __tablename__ = "survey_tally_state"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, true
 
-from consult.exports.json_sql import JsonSql, json_sql_for
 from consult.extensions import db
+from consult.surveys.json_sql import JsonSql, json_sql_for
 from consult.surveys.models import Answer
 from tests.factories import create_consultation
 from tests.helpers import create_user

@@ -39,6 +39,12 @@ def table_counts() -> dict[str, int]:
     }
 
 
+# What the report keeps once worked out from the answers: campaign groups (consult/exports/campaign_analysis.py) and,
+# the first time a survey is reported on, its answer tallies (consult/surveys/tallies.py; kept up to date from then
+# on). Counts and groups derived from what people wrote, shown nowhere but in the report.
+DERIVED_TABLES = ("campaign_analysis", "survey_tally", "survey_respondent_tally", "survey_tally_state")
+
+
 def changed_counts(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
     return {name: (before[name], after[name]) for name in before if before[name] != after[name]}
 
