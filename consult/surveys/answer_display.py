@@ -6,6 +6,7 @@ view of a closed draft and the side-by-side view of a conflicting save.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -53,7 +54,9 @@ def _label(question: Question, code: str, kind: OptionKind = OptionKind.OPTION) 
 
 
 def yes_no_text(value: str) -> str:
-    return {"yes": _("Yes"), "no": _("No")}.get(value, value)
+    if value == "yes":
+        return _("Yes")
+    return _("No") if value == "no" else value
 
 
 def show_answer(question: Question, value: Any) -> Shown:
@@ -143,6 +146,9 @@ def condition_notes(question: Question, questions_by_id: dict[int, Question]) ->
 # --- The answer form -----------------------------------------------------------------------
 
 
+QUESTION_FIELD = re.compile(r"q(\d+)(?:$|[_.])")
+
+
 class FormState:
     """The form fields to show: what the person sent, or what is saved."""
 
@@ -156,6 +162,15 @@ class FormState:
 
     def has(self, name: str, value: Any) -> bool:
         return str(value) in self.data.getlist(name)
+
+    def values(self, name: str) -> list[str]:
+        """Every value sent under `name` (the options chosen)."""
+        return self.data.getlist(name)
+
+    def question_ids(self) -> set[int]:
+        """The questions something was entered for (fields q12, q12_other, q12_rank1, q12.row…)."""
+        found = (QUESTION_FIELD.match(name) for name in self.data)
+        return {int(match.group(1)) for match in found if match}
 
     def items(self) -> list[tuple[str, str]]:
         return list(self.data.items(multi=True))

@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,9 +42,11 @@ from consult.surveys.models import (
     Survey,
     UploadedFile,
 )
+from consult.surveys.structure import Structure, structure_of
 from consult.surveys.validation import Reading, missing_parts
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed back safely
+RECEIPT_ATTEMPTS = 5  # 32^10 numbers: a second draw is already very unlikely
 
 
 class Refused(Exception):
@@ -75,19 +77,43 @@ class Invalid(Exception):
 # --- Loading -----------------------------------------------------------------------------
 
 
-def load_survey(slug: str, survey_id: int) -> Survey | None:
-    """The survey with everything the answer page shows, in a fixed number of queries."""
-    return db.session.scalar(
+class LoadedSurvey:
+    """A survey as the answering code reads it: its row of this request, and its cached structure.
+
+    Sections and questions (`sections`, `questions`, `ordered_questions()`, `structure`) are the plain,
+    shared data of structure.py; anything else (`title`, `consultation`, `policy`, `visible_to()`…) is
+    read from the row, loaded fresh on every request.
+    """
+
+    def __init__(self, row: Survey, structure: Structure) -> None:
+        self.row = row
+        self.structure = structure
+        self.id = row.id  # kept: after a commit the expired row would reload itself just to say it
+
+    @property
+    def sections(self):
+        return self.structure.sections
+
+    @property
+    def questions(self):
+        return self.structure.questions
+
+    def ordered_questions(self):
+        return self.structure.ordered_questions()
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
+
+
+def load_survey(slug: str, survey_id: int) -> LoadedSurvey | None:
+    """The survey and its consultation in one query; its structure from the cache when still current."""
+    row = db.session.scalar(
         select(Survey)
         .join(Survey.consultation)
         .where(Survey.id == survey_id, Consultation.slug == slug)
-        .options(
-            contains_eager(Survey.consultation),
-            selectinload(Survey.sections),
-            selectinload(Survey.questions).selectinload(Question.options),
-            selectinload(Survey.questions).selectinload(Question.conditions),
-        )
+        .options(contains_eager(Survey.consultation))
     )
+    return None if row is None else LoadedSurvey(row, structure_of(row))
 
 
 def owner_key(survey: Survey, user) -> str | None:
@@ -158,8 +184,8 @@ def file_of(survey: Survey, file_id: int) -> UploadedFile | None:
 # --- Conditions and completeness ------------------------------------------------------------
 
 
-def _rules(survey: Survey) -> tuple[list[int], dict[int, list[conditions.Rule]]]:
-    return rules_of(survey.ordered_questions())
+def _rules(survey: LoadedSurvey) -> tuple[list[int], dict[int, list[conditions.Rule]]]:
+    return survey.structure.order, survey.structure.rules
 
 
 def rules_of(questions) -> tuple[list[int], dict[int, list[conditions.Rule]]]:
@@ -171,7 +197,7 @@ def rules_of(questions) -> tuple[list[int], dict[int, list[conditions.Rule]]]:
     return order, rules
 
 
-def visible_ids(survey: Survey, values: Mapping[int, Any]) -> set[int]:
+def visible_ids(survey: LoadedSurvey, values: Mapping[int, Any]) -> set[int]:
     order, rules = _rules(survey)
     return conditions.visible(order, rules, values)
 
@@ -183,7 +209,7 @@ class Cleaned:
     uploads: dict[int, CheckedUpload] = field(default_factory=dict)
 
 
-def clean(survey: Survey, reading: Reading) -> Cleaned:
+def clean(survey: LoadedSurvey, reading: Reading) -> Cleaned:
     """Discard answers (and problems, and new files) of the questions the answers hide."""
     order, rules = _rules(survey)
     shown = conditions.visible(order, rules, reading.values)
@@ -194,7 +220,7 @@ def clean(survey: Survey, reading: Reading) -> Cleaned:
     )
 
 
-def submission_problems(survey: Survey, values: Mapping[int, Any]) -> dict[int, str]:
+def submission_problems(survey: LoadedSurvey, values: Mapping[int, Any]) -> dict[int, str]:
     """What stops a submission: shown questions that are required and unanswered, or incomplete."""
     return problems_for(survey.ordered_questions(), values)
 
@@ -308,7 +334,7 @@ def _store_uploads(response: Response, values: dict[int, Any], uploads: Mapping[
             values[question_id] = {"file_id": stored.id, "filename": stored.filename}
 
 
-def _write_answers(response: Response, survey: Survey, values: Mapping[int, Any]) -> None:
+def _write_answers(response: Response, survey: LoadedSurvey, values: Mapping[int, Any]) -> None:
     existing = {answer.question_id: answer for answer in response.answers}
     for question in survey.ordered_questions():
         value = values.get(question.id)
@@ -323,7 +349,7 @@ def _write_answers(response: Response, survey: Survey, values: Mapping[int, Any]
 
 
 def save_draft(
-    survey: Survey, user, response: Response | None, cleaned: Cleaned, base_version: int, locale: str
+    survey: LoadedSurvey, user, response: Response | None, cleaned: Cleaned, base_version: int, locale: str
 ) -> Response:
     """Keep well-formed answers as a draft; required questions are not demanded yet."""
     _check_allowed(survey, user, response)
@@ -340,7 +366,7 @@ def save_draft(
     return response
 
 
-def store_pending_uploads(survey: Survey, user, response: Response, cleaned: Cleaned) -> dict[int, Any]:
+def store_pending_uploads(survey: LoadedSurvey, user, response: Response, cleaned: Cleaned) -> dict[int, Any]:
     """Files chosen while changing a submitted response: kept now, used once it is submitted again."""
     _check_allowed(survey, user, response)
     values = dict(cleaned.values)
@@ -350,7 +376,7 @@ def store_pending_uploads(survey: Survey, user, response: Response, cleaned: Cle
     return values
 
 
-def _snapshot(survey: Survey, response: Response) -> ResponseRevision:
+def _snapshot(survey: LoadedSurvey, response: Response) -> ResponseRevision:
     codes = {question.id: question.code for question in survey.questions}
     return ResponseRevision(
         response_id=response.id,
@@ -362,22 +388,60 @@ def _snapshot(survey: Survey, response: Response) -> ResponseRevision:
     )
 
 
-def _new_receipt_number() -> str:
-    while True:
-        chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
-        number = f"{chars[:2]}-{chars[2:6]}-{chars[6:]}"
-        if not db.session.scalar(select(exists().where(Response.receipt_number == number))):
-            return number
+def receipt_number() -> str:
+    """A random receipt number, such as 7K-QH3M-X9TF."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{chars[:2]}-{chars[2:6]}-{chars[6:]}"
+
+
+def _give_receipt_number(response: Response) -> None:
+    """A number no other response has: the unique constraint checks it, and a number taken (rare) is redrawn.
+
+    The rest of the submission is written first, so the savepoint holds the response's row alone and a
+    failure inside it can only be the number.
+    """
+    db.session.flush()
+    for attempt in range(RECEIPT_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                response.receipt_number = receipt_number()
+            return
+        except IntegrityError:
+            if attempt == RECEIPT_ATTEMPTS - 1:
+                raise
 
 
 @dataclass
 class Submitted:
     response: Response
     email_sent: bool
+    receipt_number: str  # kept: after the commit, reading it from the response would reload the row
+
+    @classmethod
+    def already(cls, response: Response) -> Submitted:
+        """The same submission sent twice: the first one is in, and its email went out."""
+        return cls(response, True, response.receipt_number or "")
+
+
+def _check_submission(survey: LoadedSurvey, cleaned: Cleaned, consent: str | None) -> None:
+    errors: dict[Any, str] = dict(cleaned.errors) or submission_problems(survey, cleaned.values)
+    if consent not in {choice.value for choice in PublicationConsent}:
+        errors["consent"] = _("Choose whether and how your response may be published.")
+    if errors:
+        raise Invalid(errors)
+
+
+def _mark_submitted(response: Response, consent: str, locale: str) -> None:
+    response.status = ResponseStatus.SUBMITTED.value
+    response.submitted_at = utcnow()
+    response.consent = consent
+    response.language = locale
+    if response.receipt_number is None:
+        _give_receipt_number(response)
 
 
 def submit(
-    survey: Survey,
+    survey: LoadedSurvey,
     user,
     response: Response | None,
     cleaned: Cleaned,
@@ -387,11 +451,7 @@ def submit(
 ) -> Submitted:
     """Submit the answers: complete, consented, on the latest version. A resubmission keeps the last as a revision."""
     _check_allowed(survey, user, response)
-    errors: dict[Any, str] = dict(cleaned.errors) or submission_problems(survey, cleaned.values)
-    if consent not in {choice.value for choice in PublicationConsent}:
-        errors["consent"] = _("Choose whether and how your response may be published.")
-    if errors:
-        raise Invalid(errors)
+    _check_submission(survey, cleaned, consent)
     values = dict(cleaned.values)
     resubmission = response is not None and response.status == ResponseStatus.SUBMITTED.value
     previous = _snapshot(survey, response) if resubmission else None
@@ -400,20 +460,16 @@ def submit(
         db.session.add(previous)
     _store_uploads(response, values, cleaned.uploads, user)
     _write_answers(response, survey, values)
-    response.status = ResponseStatus.SUBMITTED.value
-    response.submitted_at = utcnow()
-    response.consent = consent
-    response.language = locale
-    if response.receipt_number is None:
-        response.receipt_number = _new_receipt_number()
+    _mark_submitted(response, consent, locale)
     record(user, "survey_response_submitted", response, survey_id=survey.id, receipt=response.receipt_number,
            version=response.version, resubmission=resubmission, consent=consent)
-    email_sent = _send_confirmation(survey, user, response, locale)
+    email_sent = _send_confirmation(survey, user, response, values, locale)
+    number = response.receipt_number
     db.session.commit()
-    return Submitted(response, email_sent)
+    return Submitted(response, email_sent, number)
 
 
-def _send_confirmation(survey: Survey, user, response: Response, locale: str) -> bool:
+def _send_confirmation(survey: LoadedSurvey, user, response: Response, values: Mapping[int, Any], locale: str) -> bool:
     title = survey.title.render(locale).text
 
     def subject() -> str:
@@ -421,7 +477,7 @@ def _send_confirmation(survey: Survey, user, response: Response, locale: str) ->
 
     try:
         with force_locale(locale):
-            answers = confirmation_lines(survey, response)
+            answers = confirmation_lines(survey, values)
         send_template(user.email, locale, "surveys/email/response_submitted.txt", subject=subject, survey=survey,
                       response=response, title=title, answers=answers, person=user)
     except (smtplib.SMTPException, OSError):
@@ -430,12 +486,12 @@ def _send_confirmation(survey: Survey, user, response: Response, locale: str) ->
     return True
 
 
-def confirmation_lines(survey: Survey, response: Response) -> list[tuple[str, str]]:
+def confirmation_lines(survey: LoadedSurvey, values: Mapping[int, Any]) -> list[tuple[str, str]]:
     """(question, answer) pairs in the current locale, for the confirmation email."""
-    values = {answer.question_id: answer.value for answer in response.answers}
     shown = visible_ids(survey, values)
+    wording = survey.structure.wording()
     return [
-        (f"{q.code}. {q.label.render().text}", show_answer(q, values.get(q.id)).as_plain_text())
+        (f"{q.code}. {wording.by_id[q.id].text}", show_answer(q, values.get(q.id)).as_plain_text())
         for q in survey.ordered_questions()
         if q.id in shown
     ]

@@ -15,7 +15,6 @@ so a saved answer can be shown in the form again, or carried in hidden fields.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +34,8 @@ LONG_TEXT_LIMIT = 20000
 NUMBER_PATTERN = re.compile(r"^[+-]?\d{1,20}([.,]\d{1,10})?$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES_NO = ("yes", "no")
+# Unicode category Cc (C0 and C1 controls), except tab and line feed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class AnswerProblem(Exception):
@@ -149,7 +150,7 @@ def _tampered() -> AnswerProblem:
 
 def _printable(text: str) -> str:
     """Without control characters (PostgreSQL refuses NUL in JSON), keeping line breaks and tabs."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _read_text(question: Question, form) -> str | None:

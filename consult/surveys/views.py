@@ -16,29 +16,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.i18n import current_locale_code, format_local_datetime
-from consult.markup import render_markdown
 from consult.surveys import answering
-from consult.surveys.answer_display import FormState, condition_notes, end_label, show_answer, show_if
-from consult.surveys.files import ACCEPT_ATTRIBUTE, human_size, max_bytes_of
+from consult.surveys.answer_display import FormState, show_answer
+from consult.surveys.files import ACCEPT_ATTRIBUTE
 from consult.surveys.models import (
     CONSENT_LABELS,
-    OptionKind,
     PublicationConsent,
     QuestionType,
     Response,
     ResponseStatus,
-    Survey,
 )
 from consult.surveys.validation import (
     as_form_data,
     date_bounds,
-    field_name,
     integer_only,
     matrix_field,
     number_bounds,
     read_answers,
     scale_bounds,
-    text_limit,
 )
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
@@ -50,7 +45,7 @@ def _user():
     return current_user._get_current_object()
 
 
-def _survey_or_404(slug: str, survey_id: int) -> Survey:
+def _survey_or_404(slug: str, survey_id: int) -> answering.LoadedSurvey:
     survey = answering.load_survey(slug, survey_id)
     if survey is None or not survey.visible_to(_user()):
         abort(404)
@@ -62,19 +57,11 @@ def _base_version() -> int:
     return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
-def _sections(survey: Survey):
-    grouped: dict[int, list] = {}
-    for question in survey.ordered_questions():
-        grouped.setdefault(question.section_id, []).append(question)
-    return [(section, grouped.get(section.id, [])) for section in survey.sections]
+def _sections(survey: answering.LoadedSurvey):
+    return [(section, section.questions) for section in survey.sections]
 
 
-def _intro(survey: Survey) -> dict:
-    shown = survey.intro.render()
-    return {"html": render_markdown(shown.text), "lang": shown.lang, "notice": shown.notice}
-
-
-def _answer_listing(survey: Survey, values: dict[int, Any], problems: dict | None = None):
+def _answer_listing(survey: answering.LoadedSurvey, values: dict[int, Any], problems: dict | None = None):
     """[(section, [(question, shown answer, problem)])] of the questions the answers show."""
     visible = answering.visible_ids(survey, values)
     listing = []
@@ -87,34 +74,25 @@ def _answer_listing(survey: Survey, values: dict[int, Any], problems: dict | Non
     return listing
 
 
-def _page_context(survey: Survey) -> dict:
-    questions = survey.ordered_questions()
-    by_id = {question.id: question for question in questions}
+def _page_context(survey: answering.LoadedSurvey) -> dict:
+    wording = survey.structure.wording()
     return {
         "survey": survey,
         "consultation": survey.consultation,
-        "intro": _intro(survey),
-        "sections": _sections(survey),
-        "notes": {question.id: condition_notes(question, by_id) for question in questions},
+        "intro": wording.intro,
+        "wording": wording,
         "QuestionType": QuestionType,
-        "OptionKind": OptionKind,
-        "field_name": field_name,
         "matrix_field": matrix_field,
         "accept_files": ACCEPT_ATTRIBUTE,
-        "max_bytes_of": max_bytes_of,
-        "human_size": human_size,
         "scale_bounds": scale_bounds,
-        "text_limit": text_limit,
         "number_bounds": number_bounds,
         "integer_only": integer_only,
         "date_bounds": date_bounds,
-        "end_label": end_label,
-        "show_if": show_if,
     }
 
 
 def _render_answer(
-    survey: Survey,
+    survey: answering.LoadedSurvey,
     response: Response | None,
     *,
     data=None,
@@ -136,6 +114,7 @@ def _render_answer(
         mode = "readonly"
     else:
         mode = "preview"
+    state = FormState(data if data is not None else as_form_data(questions, values))
     conflict_rows = []
     if conflict is not None:
         theirs = answering.stored_values(conflict.response)
@@ -148,7 +127,8 @@ def _render_answer(
         "mode": mode,
         "refusal": problem,
         "editing_submitted": response is not None and response.status == ResponseStatus.SUBMITTED.value,
-        "state": FormState(data if data is not None else as_form_data(questions, values)),
+        "state": state,
+        "entered": state.question_ids() | set(errors or {}),  # the other questions show as nobody answered them
         "errors": errors or {},
         "version": version if version is not None else (response.version if response else 0),
         "files": answering.known_files(response),
@@ -160,7 +140,7 @@ def _render_answer(
     return render_template("surveys/answer.html", **context), status
 
 
-def _render_review(survey: Survey, response: Response | None, values: dict[int, Any], version: int,
+def _render_review(survey: answering.LoadedSurvey, response: Response | None, values: dict[int, Any], version: int,
                    errors: dict | None = None, consent: str | None = None, status: int = 200):
     questions = survey.ordered_questions()
     problems = {key: message for key, message in (errors or {}).items() if key != "consent"}
@@ -179,7 +159,7 @@ def _render_review(survey: Survey, response: Response | None, values: dict[int, 
     return render_template("surveys/review.html", **context), status
 
 
-def _refused_page(survey: Survey, response: Response | None, problem: answering.Refused):
+def _refused_page(survey: answering.LoadedSurvey, response: Response | None, problem: answering.Refused):
     return _render_answer(survey, response, status=problem.status, refusal=problem)
 
 
@@ -228,7 +208,7 @@ def save(slug: str, survey_id: int):
     return redirect(url_for("surveys.answer", slug=slug, survey_id=survey_id) + "#survey-form", 303)
 
 
-def _conflict_page(survey: Survey, conflict: answering.Conflict, cleaned: answering.Cleaned, reading):
+def _conflict_page(survey: answering.LoadedSurvey, conflict: answering.Conflict, cleaned: answering.Cleaned, reading):
     return _render_answer(
         survey,
         conflict.response,
@@ -284,7 +264,7 @@ def submit(slug: str, survey_id: int):
     problem = answering.refusal(survey, user, response)
     if problem is not None:
         if answering.repeats_last_write(response, user, cleaned.values, base_version, consent):
-            return _submitted(survey, answering.Submitted(response, email_sent=True))  # sent twice: already in
+            return _submitted(slug, survey_id, answering.Submitted.already(response))  # sent twice: already in
         return _refused_page(survey, response, problem)
     if cleaned.errors:
         return _render_answer(survey, response, data=request.form, errors=cleaned.errors, status=400,
@@ -296,19 +276,20 @@ def submit(slug: str, survey_id: int):
     except answering.Conflict as conflict:
         if not answering.repeats_last_write(conflict.response, user, cleaned.values, base_version, consent):
             return _conflict_page(survey, conflict, cleaned, reading)
-        done = answering.Submitted(conflict.response, email_sent=True)  # the first of two identical submits
+        done = answering.Submitted.already(conflict.response)  # the first of two identical submits
     except answering.Refused as refused:
         return _refused_page(survey, response, refused)
-    return _submitted(survey, done)
+    return _submitted(slug, survey_id, done)
 
 
-def _submitted(survey: Survey, done: answering.Submitted):
-    flash(_("Your response is submitted. Your receipt number is %(number)s.", number=done.response.receipt_number),
+def _submitted(slug: str, survey_id: int, done: answering.Submitted):
+    """Say so and go to the receipt, from what is known already: nothing is read again after the commit."""
+    flash(_("Your response is submitted. Your receipt number is %(number)s.", number=done.receipt_number),
           "success")
     if not done.email_sent:
         flash(_("We could not send the confirmation email. Your response is safely submitted; print or note "
                 "this receipt instead."), "warning")
-    return redirect(url_for("surveys.receipt", slug=survey.consultation.slug, survey_id=survey.id), 303)
+    return redirect(url_for("surveys.receipt", slug=slug, survey_id=survey_id), 303)
 
 
 # --- Autosave ----------------------------------------------------------------------------
@@ -354,7 +335,7 @@ def autosave(slug: str, survey_id: int):
 # --- Receipt, printable copy, files ----------------------------------------------------
 
 
-def _submitted_response_or_404(survey: Survey) -> Response:
+def _submitted_response_or_404(survey: answering.LoadedSurvey) -> Response:
     response = answering.find_response(survey, _user())
     if response is None or response.status != ResponseStatus.SUBMITTED.value:
         abort(404)
