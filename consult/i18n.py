@@ -84,16 +84,43 @@ def language_choices(native: bool = False) -> list[tuple[str, str]]:
 
 def format_local_datetime(value: datetime | None, format: str = "medium") -> str:
     """A moment in the viewer's zone to the minute, followed by the zone's name in their language."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    zone = get_timezone()
-    local = value.astimezone(ZoneInfo(str(zone)))
-    zone_name = get_timezone_name(local, width="long", locale=get_locale())
-    locale = get_locale()
-    pattern = _minute_pattern(format, str(locale))
-    return f"{format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale)} ({zone_name})"
+    return LocalTime(format)(value)
+
+
+class LocalTime:
+    """format_local_datetime for the many moments of one page: zone, language and pattern looked up once."""
+
+    def __init__(self, format: str = "medium") -> None:
+        self.zone = str(get_timezone())
+        self.tzinfo = ZoneInfo(self.zone)
+        self.locale = get_locale()
+        self.pattern = _minute_pattern(format, str(self.locale))
+
+    def __call__(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        local = value.astimezone(self.tzinfo)
+        zone_name = _zone_name(local, self.zone, self.locale)
+        return f"{format_datetime(local, self.pattern, tzinfo=local.tzinfo, locale=self.locale)} ({zone_name})"
+
+
+_ZONE_NAMES: dict[tuple, str] = {}
+
+
+def _zone_name(local: datetime, zone: str, locale) -> str:
+    """The zone's long name in the viewer's language, looked up once per zone, year, offset and language.
+
+    A page of comments shows the same few names many times, and each lookup in the CLDR data is slow.
+    """
+    key = (zone, local.year, local.utcoffset(), local.dst(), str(locale))
+    name = _ZONE_NAMES.get(key)
+    if name is None:
+        if len(_ZONE_NAMES) > 4096:
+            _ZONE_NAMES.clear()
+        name = _ZONE_NAMES[key] = get_timezone_name(local, width="long", locale=locale)
+    return name
 
 
 @lru_cache(maxsize=32)

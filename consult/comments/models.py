@@ -20,6 +20,7 @@ from sqlalchemy import (
     false,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -231,25 +232,40 @@ class Comment(db.Model):
     def can_moderate(self, user) -> bool:
         return self.consultation.can_manage(user)
 
-    def visible_to(self, user) -> bool:
-        """Whether `user` may read this comment's content."""
-        if not self.consultation.visible_to(user):
+    def visible_to(self, user, *, sees_consultation: bool | None = None, manages: bool | None = None) -> bool:
+        """Whether `user` may read this comment's content.
+
+        A page showing many comments of one consultation passes what it already knows of the viewer and the
+        consultation (`sees_consultation`: Consultation.visible_to, `manages`: can_moderate), worked out once.
+        """
+        if not (self.consultation.visible_to(user) if sees_consultation is None else sees_consultation):
             return False
-        if self.can_moderate(user):
+        if self.can_moderate(user) if manages is None else manages:
             return True
         if self.author_id == user.id:
             return self.status != CommentStatus.WITHDRAWN.value
         return self.status == CommentStatus.PUBLISHED.value and self.visibility == Visibility.AUDIENCE.value
 
     @classmethod
-    def visible_filter(cls, user) -> ColumnElement[bool]:
-        """SQL twin of visible_to (a test checks that the two agree)."""
+    def visible_filter(cls, user, *, sees_consultation: bool | None = None,
+                       manages: bool | None = None) -> ColumnElement[bool]:
+        """SQL twin of visible_to (a test checks that the two agree).
+
+        As with visible_to, a query that stays within one consultation may pass what is known of the viewer and
+        that consultation: the database then does not work it out again for every row.
+        """
         if user is None or not getattr(user, "is_authenticated", False):
             return false()
-        consultation_visible = cls.consultation_id.in_(
-            select(Consultation.id).where(Consultation.visible_filter(user))
-        )
-        managed = cls.consultation_id.in_(select(Consultation.id).where(Consultation.managed_filter(user)))
+        if sees_consultation is None:
+            consultation_visible = cls.consultation_id.in_(
+                select(Consultation.id).where(Consultation.visible_filter(user))
+            )
+        else:
+            consultation_visible = true() if sees_consultation else false()
+        if manages is None:
+            managed = cls.consultation_id.in_(select(Consultation.id).where(Consultation.managed_filter(user)))
+        else:
+            managed = true() if manages else false()
         own = and_(cls.author_id == user.id, cls.status != CommentStatus.WITHDRAWN.value)
         public = and_(cls.status == CommentStatus.PUBLISHED.value, cls.visibility == Visibility.AUDIENCE.value)
         return and_(consultation_visible, or_(managed, own, public))
@@ -263,14 +279,21 @@ class Comment(db.Model):
         )
 
     @classmethod
-    def placeholder_filter(cls, user) -> ColumnElement[bool]:
-        """SQL twin of shows_placeholder_to."""
+    def placeholder_filter(cls, user, *, sees_consultation: bool | None = None,
+                           manages: bool | None = None) -> ColumnElement[bool]:
+        """SQL twin of shows_placeholder_to (`sees_consultation`, `manages`: as for visible_filter)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return false()
+        if sees_consultation is None:
+            consultation_visible = cls.consultation_id.in_(
+                select(Consultation.id).where(Consultation.visible_filter(user))
+            )
+        else:
+            consultation_visible = true() if sees_consultation else false()
         return and_(
             cls.status.in_((CommentStatus.WITHDRAWN.value, CommentStatus.HIDDEN.value)),
             cls.visibility == Visibility.AUDIENCE.value,
-            cls.consultation_id.in_(select(Consultation.id).where(Consultation.visible_filter(user))),
+            consultation_visible,
         )
 
     def can_edit(self, user) -> bool:
@@ -285,18 +308,20 @@ class Comment(db.Model):
     def can_withdraw(self, user) -> bool:
         return self.can_edit(user)
 
-    def can_flag(self, user) -> bool:
+    def can_flag(self, user, **known: bool | None) -> bool:
+        """`known`: what visible_to may be told instead of working it out."""
         return (
             self.author_id != getattr(user, "id", None)
             and self.status == CommentStatus.PUBLISHED.value
-            and self.visible_to(user)
+            and self.visible_to(user, **known)
         )
 
-    def response_visible_to(self, user) -> bool:
+    def response_visible_to(self, user, *, sees_consultation: bool | None = None,
+                            manages: bool | None = None) -> bool:
         """Secretariat responses reach the audience once the moderator publishes them."""
-        if self.response is None or not self.visible_to(user):
+        if self.response is None or not self.visible_to(user, sees_consultation=sees_consultation, manages=manages):
             return False
-        return self.can_moderate(user) or self.consultation.responses_published
+        return (self.can_moderate(user) if manages is None else manages) or self.consultation.responses_published
 
     @property
     def comment_status(self) -> CommentStatus:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request, url_for
 from sqlalchemy import func, select
 
 from consult.comments import drafts, threads
@@ -62,8 +62,15 @@ def general_thread_section(consultation: Consultation, user) -> dict | None:
     }
 
 
+_SENTINEL_KEY = "thread-key"  # stands for a thread key in the link pattern built once per page
+
+
 @document_section("threads", "comments/_paragraph_thread.html")
 def paragraph_threads_section(document: WorkingDocument, version: DocumentVersion, user, request_args) -> dict | None:
+    """Under each numbered paragraph: how many comments, the latest ones, and the way to the whole thread.
+
+    The document page is for reading: the comment form and the full threads are on each paragraph's thread page.
+    """
     consultation = document.consultation
     if not consultation.visible_to(user):
         return None
@@ -73,32 +80,31 @@ def paragraph_threads_section(document: WorkingDocument, version: DocumentVersio
     )
     current = document.current_version
     current_keys = {p.thread_key for p in current.paragraphs} if current is not version else None
+    before, _sentinel, after = url_for(
+        "comments.thread", slug=consultation.slug, document_id=document.id, thread_key=_SENTINEL_KEY
+    ).rpartition(_SENTINEL_KEY)
 
-    def commentable(paragraph: Paragraph) -> bool:
-        """Only the current version's paragraphs, or an older version's that are unchanged since."""
-        return not paragraph.is_heading and (current_keys is None or paragraph.thread_key in current_keys)
-
-    def form_for(paragraph: Paragraph) -> CommentForm | None:
-        if not viewer.accepts_replies or not commentable(paragraph):
-            return None
-        return new_comment_form(
-            found.get(drafts.context_for(paragraph_id=paragraph.id)),
-            id_prefix=f"p{paragraph.id}-",
-            paragraph_id=str(paragraph.id),
-            next=here(paragraph.anchor),
-        )
+    def can_comment(paragraph: Paragraph) -> bool:
+        """Only on the current version's paragraphs, or an older version's that are unchanged since."""
+        return (viewer.accepts_replies and not paragraph.is_heading
+                and (current_keys is None or paragraph.thread_key in current_keys))
 
     def draft_for(paragraph: Paragraph) -> CommentDraft | None:
         return found.get(drafts.context_for(paragraph_id=paragraph.id))
+
+    def thread_url(paragraph: Paragraph) -> str:
+        return f"{before}{paragraph.thread_key}{after}"
 
     return {
         "consultation": consultation,
         "document": document,
         "threads": threads.paragraph_threads(document, version, user),
         "viewer": viewer,
-        "form_for": form_for,
+        "can_comment": can_comment,
         "draft_for": draft_for,
-        "commentable": commentable,
+        "thread_url": thread_url,
+        # The card macro, imported once for the page rather than once per paragraph's include.
+        "comment_card": current_app.jinja_env.get_template("comments/_macros.html").module.comment_card,
     }
 
 

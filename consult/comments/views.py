@@ -21,19 +21,11 @@ from werkzeug.routing import BuildError
 from consult.auth.service import COMMENT_DRAFT_SESSION_KEY
 from consult.comments import drafts, service, threads
 from consult.comments.forms import CommentContentForm, CommentForm, FlagForm
-from consult.comments.models import (
-    COMMENT_TYPE_LABELS,
-    MODERATION_REASON_LABELS,
-    OUTCOME_LABELS,
-    POSITION_LABELS,
-    Comment,
-    CommentStatus,
-)
+from consult.comments.models import Comment, CommentStatus
 from consult.comments.sections import new_comment_form, reply_draft_ids
 from consult.comments.wording import proposed_change_to
 from consult.consultations.models import Consultation, DocumentVersion, Paragraph, WorkingDocument
 from consult.extensions import db
-from consult.i18n import language_name
 from consult.markup import render_markdown
 from consult.urls import safe_next_url
 
@@ -59,18 +51,7 @@ def proposed_change_for(comment: Comment):
 @bp.app_template_global()
 def comment_label(kind: str, code: str | None) -> str:
     """The reader's-language label of a comment's type, position, moderation reason or response outcome."""
-    labels = {
-        "type": COMMENT_TYPE_LABELS,
-        "position": POSITION_LABELS,
-        "reason": MODERATION_REASON_LABELS,
-        "outcome": OUTCOME_LABELS,
-        "language": None,
-    }[kind]
-    if code is None:
-        return ""
-    if labels is None:
-        return language_name(code)
-    return str(next((label for member, label in labels.items() if member.value == code), code))
+    return threads.comment_label(kind, code)
 
 
 # --- Loading, with the permission rules ------------------------------------------
@@ -149,7 +130,8 @@ def thread_url(consultation: Consultation, document_id: int, thread_key: str, **
 
 
 def location_of(comment: Comment) -> str:
-    """Where a comment is read: its consultation's page, its document's page, or the whole thread's page."""
+    """Where a comment is read in full, with its replies: the page of the consultation's general discussion,
+    or of its paragraph's thread, that holds it (the document page only previews the latest comments)."""
     user = _user()
     consultation = comment.consultation
     rank = threads.top_level_rank(threads.root_of(comment), user)
@@ -158,9 +140,6 @@ def location_of(comment: Comment) -> str:
     anchor = f"comment-{comment.id}"
     if comment.thread_key is None:
         return consultation_url(consultation, _anchor=anchor, **paging)
-    current = comment.document.current_version
-    if rank <= threads.PREVIEW_SIZE and any(p.thread_key == comment.thread_key for p in current.paragraphs):
-        return document_url(consultation, comment.document_id, _anchor=anchor)
     return thread_url(consultation, comment.document_id, comment.thread_key, _anchor=anchor, **paging)
 
 

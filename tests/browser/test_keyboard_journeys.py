@@ -85,27 +85,30 @@ def test_commenting_with_the_keyboard_only(app, live_server, page, locale):
     expect(page.locator("#p2")).to_contain_text(PARAGRAPHS[locale][1])
     skip_to_main(page)
 
-    # Paragraph 2's comment form opens from its summary, and the focus goes straight into it.
-    field = f"p{world.document.paragraph_ids[1]}"  # the prefix of that form's field ids
-    press_until(page, "#p2 summary")
+    # Paragraph 2's link to its comment form leads to the paragraph's page, and the next Tab is in the form.
+    press_until(page, "#p2 a[href$='#thread-comment-heading']")
+    expect(page.locator("#p2 a[href$='#thread-comment-heading']")).to_have_text(
+        translated(app, locale, "Comment on §%(number)s", number=2))
     page.keyboard.press("Enter")
-    expect(page.locator("#p2 details")).to_have_attribute("open", "")
-    next_focus(page, f"#{field}-body")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        translated(app, locale, "Comments on paragraph %(number)s", number=2))
+    page.wait_for_load_state("load")  # the browser moves its Tab starting point to the #fragment once loaded
+    next_focus(page, "#body")
     page.keyboard.type(COMMENT[locale])
-    next_focus(page, f"#{field}-proposed_wording")
+    next_focus(page, "#proposed_wording")
     page.keyboard.type(WORDING[locale])
-    next_focus(page, f"#{field}-comment_type")
-    next_focus(page, f"#{field}-position")
+    next_focus(page, "#comment_type")
+    next_focus(page, "#position")
     page.keyboard.press("ArrowDown")  # "No position" → "Support"
-    expect(page.locator(f"#{field}-position")).to_have_value("support")
+    expect(page.locator("#position")).to_have_value("support")
     # Back one field and forward again: the order holds both ways.
-    next_focus(page, f"#{field}-comment_type", key="Shift+Tab")
-    next_focus(page, f"#{field}-position")
-    press_until(page, "#p2 form button[type=submit]:not([name])", limit=8)
+    next_focus(page, "#comment_type", key="Shift+Tab")
+    next_focus(page, "#position")
+    press_until(page, "form.comment-form button[type=submit]:not([name])", limit=8)
     page.keyboard.press("Enter")
 
     expect_flash(page, translated(app, locale, "Your comment is posted."))
-    expect(page.locator("#p2 article.comment .comment-body")).to_have_text(COMMENT[locale])
+    expect(page.locator("article.comment .comment-body")).to_have_text(COMMENT[locale])
     with app.app_context():
         stored = [(c.paragraph_id, c.body, c.proposed_wording, c.position)
                   for c in db.session.scalars(select(Comment))]

@@ -82,18 +82,31 @@ def test_a_delegate_comments_on_a_paragraph_and_answers_the_questionnaire(app, l
     page.locator(f"a[href$='/documents/{world.document.id}']").click()
     expect(page.locator("#p2")).to_contain_text(PARAGRAPHS[locale][1])
 
-    # A comment on paragraph 2 with proposed wording.
-    paragraph = page.locator("#p2")
-    paragraph.get_by_text(translated(app, locale, "Comment on paragraph %(number)s", number=2)).click()
-    paragraph.get_by_label(translated(app, locale, "Your comment"), exact=True).fill(COMMENT[locale])
-    paragraph.get_by_label(translated(app, locale, "Proposed wording (optional)")).fill(WORDING[locale])
-    paragraph.get_by_role("button", name=translated(app, locale, "Post the comment")).click()
+    # A comment on paragraph 2 with proposed wording, on the paragraph's own page: its text, then the form.
+    expect(page.locator("main form.comment-form")).to_have_count(0)  # the document page is for reading
+    page.locator("#p2").get_by_role(
+        "link", name=translated(app, locale, "Comment on §%(number)s", number=2)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        translated(app, locale, "Comments on paragraph %(number)s", number=2))
+    form = page.locator("form.comment-form")
+    expect(page.locator("main")).to_contain_text(PARAGRAPHS[locale][1])
+    form.get_by_label(translated(app, locale, "Your comment"), exact=True).fill(COMMENT[locale])
+    form.get_by_label(translated(app, locale, "Proposed wording (optional)")).fill(WORDING[locale])
+    form.get_by_role("button", name=translated(app, locale, "Post the comment")).click()
 
+    # They land on the thread, where their comment is.
     expect_flash(page, translated(app, locale, "Your comment is posted."))
-    posted = page.locator("#p2 article.comment")
+    posted = page.locator("article.comment")
     expect(posted.locator(".comment-body")).to_have_text(COMMENT[locale])
     expect(posted.locator(".proposed-change")).to_contain_text(
         translated(app, locale, "Proposed change to paragraph %(number)s", number=2))
+
+    # Back on the document, paragraph 2 previews it and counts it; paragraph 1 has none.
+    page.get_by_role("navigation", name=translated(app, locale, "Breadcrumb")).get_by_role("link").nth(1).click()
+    expect(page.locator("#p2 article.comment .comment-body")).to_have_text(COMMENT[locale])
+    expect(page.locator("#p2")).to_contain_text(translated(
+        app, locale, "Read the %(num)d comment on §%(number)s", plural="Read all %(num)d comments on §%(number)s",
+        num=1, number=2))
     expect(page.locator("#p1 article.comment")).to_have_count(0)
     assert stored_comments(app) == [(world.document.paragraph_ids[1], COMMENT[locale], WORDING[locale],
                                      "published", locale)]

@@ -53,8 +53,10 @@ def test_a_comment_on_a_paragraph_belongs_to_its_exact_paragraph_and_thread(app,
 
     assert response.status_code == 302
     [comment] = comments(app)
+    # They land on the paragraph's thread page, where the comment is shown in full.
     assert response.headers["Location"].endswith(
-        f"/consultations/guidelines/documents/{scene.document.id}#comment-{comment.id}")
+        f"/consultations/guidelines/documents/{scene.document.id}/threads/{scene.document.thread_keys[1]}"
+        f"#comment-{comment.id}")
     assert comment.paragraph_id == second
     assert comment.thread_key == scene.document.thread_keys[1]
     assert comment.document_id == scene.document.id

@@ -75,10 +75,14 @@ def test_drafts_come_back_in_the_form_they_were_written_in(app, client_as):
 
     page = render_document_threads(app, scene.camille.id, scene.document.id)
     first, second = page.split('<div id="p2">')
-    assert "About paragraph two" not in first and "<details class=\"mb-2\">" in first
-    assert "<details class=\"mb-2\" open>" in second and "About paragraph two</textarea>" in second
-    assert "Parcels are inspected.</textarea>" in second
+    # The document page says where the unsent comment is; its thread page has it back in the form.
+    assert "Comment on §1" in first and "Continue your unsent comment" not in first
+    assert "Continue your unsent comment on §2" in second and "About paragraph two" not in second
     assert "Continue your unsent reply" in first
+    thread_page = text_of(client.get(
+        f"/consultations/guidelines/documents/{scene.document.id}/threads/{scene.document.thread_keys[1]}"))
+    assert "About paragraph two</textarea>" in thread_page and "Parcels are inspected.</textarea>" in thread_page
+    assert KEPT_MESSAGE in thread_page
     reply_page = text_of(client.get(f"/consultations/guidelines/comments/new?parent={parent}"))
     assert "My unsent reply</textarea>" in reply_page and KEPT_MESSAGE in reply_page
     assert "My unsent reply" not in render_discussion(app, scene.camille.id)
@@ -220,7 +224,11 @@ def test_a_comment_sent_after_the_documents_deadline_is_kept(app, client_as):
     assert [d.context for d in drafts_of(app)] == [f"paragraph:{scene.paragraph_ids[0]}"]
     assert count_rows(app, Comment) == 0
     page = render_document_threads(app, scene.pablo.id, scene.document.id)
-    assert "Just missed it.</textarea>" in page and "Comment on paragraph 1" not in page
+    assert "Your unsent comment on §1" in page and "Comment on §1" not in page
+    thread_page = text_of(client.get(
+        f"/consultations/guidelines/documents/{scene.document.id}/threads/{scene.document.thread_keys[0]}"))
+    assert "Just missed it.</textarea>" in thread_page and "readonly" in thread_page
+    assert "<form method=\"post\" action=\"/consultations/guidelines/comments\"" not in thread_page
     # The general thread is still open.
     assert post_comment(client, body="Still possible here.").status_code == 302
     assert count_rows(app, CommentDraft) == 1

@@ -92,7 +92,9 @@ def test_a_french_speaking_author_is_told_in_french(app, client_as, translated_a
     login(author, "camille@example.org", PASSWORD)
     followed = author.get(link)
     assert followed.status_code == 302
-    assert followed.headers["Location"].endswith(f"/documents/{scene.document.id}#comment-{comment_id}")
+    thread_key = scene.document.thread_keys[0]
+    assert followed.headers["Location"].endswith(
+        f"/documents/{scene.document.id}/threads/{thread_key}#comment-{comment_id}")
 
 
 def test_the_moderators_own_language_does_not_leak_into_the_authors_email(app, client_as, translated_app):

@@ -22,6 +22,8 @@ from tests.comments.test_comments_support import (
     build_discussion,
     render_discussion,
     render_document_threads,
+    signed_in,
+    text_of,
 )
 from tests.factories import create_document
 from tests.helpers import create_organization, create_user
@@ -116,9 +118,12 @@ def test_a_document_of_200_paragraphs_loads_in_as_many_queries_with_1000_comment
     assert few == many, (few, many)
     assert moderator_many <= many + 2  # the moderator's rights are looked up once, not per comment
     assert few <= 20
-    assert many_html.count('class="comment ') > 600 > 10 >= few_html.count('class="comment ')
-    assert "Show all" in many_html and "You flagged this comment" in many_html
+    # A preview: at most two top-level comments under each of the 200 paragraphs, never their replies.
+    assert 400 >= many_html.count('class="comment ') > 300 > 10 >= few_html.count('class="comment ')
+    assert "comment-replies" not in many_html and "Comment 2 with" not in many_html  # comment 2 is a reply
+    assert "Read all" in many_html and "You flagged this comment" in many_html
     assert "Secretariat response" in many_html and "Proposed change to paragraph" in many_html
+    assert "<form" not in many_html
 
 
 def test_the_general_thread_loads_in_as_many_queries_whatever_its_length(app, client_as):
@@ -163,19 +168,79 @@ def test_the_general_thread_pages_twenty_top_level_comments_with_their_replies(a
     assert "Top 01." not in second
 
 
-def test_each_paragraph_shows_its_first_five_comments_and_links_to_the_rest(app, client_as):
+def test_each_paragraph_previews_its_two_latest_comments_without_replies_and_links_to_the_thread(app, client_as):
     scene = build_discussion(app, client_as)
     first_key = scene.document.thread_keys[0]
-    for number in range(1, 8):
-        add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=scene.paragraph_ids[0],
-                    body=f"Point {number}.")
+    points = [add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=scene.paragraph_ids[0],
+                          body=f"Point {number}.") for number in range(1, 8)]
+    reply = add_comment(app, scene.consultation.id, scene.pablo.id, parent_id=points[-1],
+                        paragraph_id=scene.paragraph_ids[0], body="A reply to point 7.")
+    add_comment(app, scene.consultation.id, scene.camille.id, parent_id=reply, paragraph_id=scene.paragraph_ids[0],
+                body="A reply to the reply.")
     add_comment(app, scene.consultation.id, scene.pablo.id, paragraph_id=scene.paragraph_ids[1], body="Alone.")
 
     page = render_document_threads(app, scene.pablo.id, scene.document.id)
-    assert "Point 5." in page and "Point 6." not in page
-    assert "Show all 7 comments on paragraph 1" in page
-    assert f"/consultations/guidelines/documents/{scene.document.id}/threads/{first_key}" in page
-    assert "1 comment on paragraph 2" in page and "Show all 1" not in page
+    first, second = page.split('<div id="p2">')
+    assert "Point 6." in first and "Point 7." in first and "Point 5." not in first
+    assert first.index("Point 6.") < first.index("Point 7.")  # in the order the thread reads
+    assert first.count('class="comment ') == 2
+    assert "A reply to" not in first and "2 replies" in first  # replies at every depth are counted, not shown
+    assert "9 comments on paragraph 1" in first and "Read all 9 comments on §1" in first
+    thread = f"/consultations/guidelines/documents/{scene.document.id}/threads/{first_key}"
+    assert f'href="{thread}"' in first and f'href="{thread}#thread-comment-heading">Comment on §1</a>' in first
+    assert f'href="/consultations/guidelines/comments/{points[-1]}">2 replies' in first
+    assert "1 comment on paragraph 2" in second and "Read the 1 comment on §2" in second
+    assert second.count('class="comment ') == 1 and "replies" not in second
+    assert "<form" not in page
+
+
+def test_the_link_under_a_paragraph_leads_to_its_thread_with_the_paragraph_and_the_form(app, client_as):
+    scene = build_discussion(app, client_as)
+    comment_id = add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=scene.paragraph_ids[1],
+                             body="Which border?")
+    add_comment(app, scene.consultation.id, scene.pablo.id, parent_id=comment_id,
+                paragraph_id=scene.paragraph_ids[1], body="The external one.")
+    client = signed_in(app, scene.pablo)
+    document_page = client.get(f"/consultations/guidelines/documents/{scene.document.id}").get_data(as_text=True)
+    thread = f"/consultations/guidelines/documents/{scene.document.id}/threads/{scene.document.thread_keys[1]}"
+    assert f'<a href="{thread}">Read all 2 comments on §2</a>' in document_page
+    assert 'id="p2"' in document_page and "<form method=\"post\" action=\"/consultations/guidelines/comments\"" \
+        not in document_page
+
+    page = text_of(client.get(thread))
+    assert "Which border?" in page and "The external one." in page  # the whole thread, replies included
+    heading = page.index('id="thread-comment-heading"')
+    form = page.index('<form method="post" action="/consultations/guidelines/comments"')
+    assert heading < page.index("Small parcels are inspected at the border.", heading) < form
+    assert f'name="paragraph_id" type="hidden" value="{scene.paragraph_ids[1]}"' in page
+
+
+def test_what_a_reader_may_not_see_is_neither_previewed_nor_counted(app, client_as):
+    scene = build_discussion(app, client_as)
+    paragraph = scene.paragraph_ids[0]
+    shown = add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, body="Public remark.")
+    add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, parent_id=shown,
+                body="Public reply.")
+    add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, parent_id=shown,
+                body="Confidential reply.", visibility="confidential")
+    add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, body="Secret remark.",
+                visibility="confidential")
+    add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, body="Hidden remark.",
+                status="hidden")
+    add_comment(app, scene.consultation.id, scene.camille.id, paragraph_id=paragraph, body="Waiting remark.",
+                status="pending")
+
+    reader = render_document_threads(app, scene.pablo.id, scene.document.id)
+    for secret in ("Secret remark.", "Hidden remark.", "Waiting remark.", "Confidential reply.", "Hidden by a"):
+        assert secret not in reader, secret
+    assert "2 comments on paragraph 1" in reader and "Read all 2 comments on §1" in reader
+    assert "Public remark." in reader and "1 reply" in reader and "Public reply." not in reader
+
+    author = render_document_threads(app, scene.camille.id, scene.document.id)  # they read all they wrote
+    assert "6 comments on paragraph 1" in author and "Waiting remark." in author and "Hidden remark." in author
+    moderator = render_document_threads(app, scene.moderator.user.id, scene.document.id)
+    assert "6 comments on paragraph 1" in moderator and "Waiting remark." in moderator
+    assert "Hidden remark." in moderator and "Secret remark." not in moderator  # only the two latest
 
 
 def test_participation_counts_comments_by_organization_in_one_query(app, client_as):

@@ -9,6 +9,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from consult.comments.models import Comment
+from consult.comments.threads import known_for
 from consult.consultations.models import Consultation
 from consult.directory.models import Organization, User
 from consult.extensions import db
@@ -125,6 +126,21 @@ def test_comment_visible_to_and_visible_filter_agree(app, world):
             if name == "rights holder outside":
                 assert all(c.status == "published" and c.visibility == "audience"
                            for c in db.session.scalars(select(Comment).where(Comment.visible_filter(user))))
+            # Pages pass what they know of the viewer and one consultation: the rule gives the same answers.
+            for consultation in db.session.scalars(select(Consultation)):
+                known = known_for(consultation, user)
+                in_it = Comment.consultation_id == consultation.id
+                by_method = {c.id for c in db.session.scalars(select(Comment).where(in_it))
+                             if c.visible_to(user, **known)}
+                readable = Comment.visible_filter(user, **known)
+                by_query = set(db.session.scalars(select(Comment.id).where(in_it, readable)))
+                assert by_method == by_query, (name, consultation.slug)
+                assert by_method == {c.id for c in db.session.scalars(select(Comment).where(in_it))
+                                     if c.visible_to(user)}, (name, consultation.slug)
+                placeholders = {c.id for c in db.session.scalars(select(Comment).where(in_it))
+                                if c.shows_placeholder_to(user)}
+                assert placeholders == set(db.session.scalars(
+                    select(Comment.id).where(in_it, Comment.placeholder_filter(user, **known)))), name
 
 
 def test_organization_of_an_author_is_kept_even_if_they_move(app, world):
