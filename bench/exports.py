@@ -243,6 +243,10 @@ def retally(app, survey_id: int) -> None:
     with app.app_context():
         rebuild_tallies(survey_id)
         db.session.commit()
+        # As after any bulk load: fresh statistics for the planner (autovacuum would gather them a little later,
+        # and a measurement taken before it would time plans made for the empty tables).
+        db.session.execute(text("ANALYZE survey_response, survey_answer, survey_tally, survey_respondent_tally"))
+        db.session.commit()
 
 
 # --- Measuring ---------------------------------------------------------------------
